@@ -1,0 +1,92 @@
+using System.Buffers;
+
+namespace PeerEngine.Framing;
+
+/// <summary>
+/// Writes frames straight into an <see cref="IBufferWriter{T}"/> (typically a
+/// <see cref="System.IO.Pipelines.PipeWriter"/>): header and payload land in the writer's memory,
+/// with no intermediate array.
+/// </summary>
+public static class FrameWriter
+{
+    /// <summary>
+    /// Payloads up to this size are written together with their header from one span, one
+    /// <c>GetSpan</c>/<c>Advance</c> pair per frame; larger ones are copied in the writer's own chunks
+    /// so that a 1 MiB payload never asks the pipe for a 1 MiB contiguous block.
+    /// </summary>
+    private const int ContiguousPayloadLimit = 4096 - WireProtocol.HeaderSize;
+
+    /// <summary>Writes a frame whose payload is <paramref name="payload"/>.</summary>
+    public static void Write(IBufferWriter<byte> output, FrameKind kind, uint correlationId, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        var header = new FrameHeader((uint)payload.Length, kind, 0, correlationId);
+        if (payload.Length <= ContiguousPayloadLimit)
+        {
+            int frameLength = WireProtocol.HeaderSize + payload.Length;
+            Span<byte> span = output.GetSpan(frameLength);
+            header.Write(span);
+            payload.CopyTo(span[WireProtocol.HeaderSize..]);
+            output.Advance(frameLength);
+            return;
+        }
+
+        WriteHeader(output, header);
+        output.Write(payload);
+    }
+
+    /// <summary>Writes a frame whose payload is <paramref name="payload"/>, segment by segment.</summary>
+    public static void Write(IBufferWriter<byte> output, FrameKind kind, uint correlationId, in ReadOnlySequence<byte> payload)
+    {
+        if (payload.IsSingleSegment)
+        {
+            Write(output, kind, correlationId, payload.FirstSpan);
+            return;
+        }
+
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payload.Length, uint.MaxValue, nameof(payload));
+        WriteHeader(output, new FrameHeader((uint)payload.Length, kind, 0, correlationId));
+        foreach (ReadOnlyMemory<byte> segment in payload)
+        {
+            output.Write(segment.Span);
+        }
+    }
+
+    /// <summary>Writes a HELLO frame announcing protocol version 1 and <paramref name="nodeId"/>.</summary>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a valid node id.</exception>
+    public static void WriteHello(IBufferWriter<byte> output, string nodeId)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        NodeIdSyntax.Validate(nodeId, nameof(nodeId));
+        int payloadLength = HelloPayload.GetLength(nodeId);
+        Span<byte> span = output.GetSpan(WireProtocol.HeaderSize + payloadLength);
+        new FrameHeader((uint)payloadLength, FrameKind.Hello, 0, 0).Write(span);
+        HelloPayload.Write(span[WireProtocol.HeaderSize..], nodeId);
+        output.Advance(WireProtocol.HeaderSize + payloadLength);
+    }
+
+    /// <summary>
+    /// Writes an ERROR frame. The message is cut to <see cref="ErrorPayload.MaxMessageLength"/> UTF-8
+    /// bytes at a character boundary, and the header's length is filled in after the payload is written.
+    /// </summary>
+    public static void WriteError(IBufferWriter<byte> output, uint correlationId, ErrorCode code, string message)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(message);
+        Span<byte> span = output.GetSpan(WireProtocol.HeaderSize + ErrorPayload.GetLength(message));
+        int payloadLength = ErrorPayload.Write(span[WireProtocol.HeaderSize..], code, message);
+        new FrameHeader((uint)payloadLength, FrameKind.Error, 0, correlationId).Write(span);
+        output.Advance(WireProtocol.HeaderSize + payloadLength);
+    }
+
+    /// <summary>Writes an ERROR frame for <paramref name="error"/>; correlation id 0 makes it a connection error.</summary>
+    public static void WriteError(IBufferWriter<byte> output, uint correlationId, in ProtocolError error) =>
+        WriteError(output, correlationId, error.Code, error.Message);
+
+    private static void WriteHeader(IBufferWriter<byte> output, in FrameHeader header)
+    {
+        header.Write(output.GetSpan(WireProtocol.HeaderSize));
+        output.Advance(WireProtocol.HeaderSize);
+    }
+}
