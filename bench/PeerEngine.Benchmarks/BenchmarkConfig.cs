@@ -1,0 +1,26 @@
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Diagnosers;
+using BenchmarkDotNet.Exporters;
+using BenchmarkDotNet.Validators;
+
+namespace PeerEngine.Benchmarks;
+
+/// <summary>
+/// The one configuration every benchmark class uses: allocations are part of the result
+/// (MemoryDiagnoser), a non-optimised build is refused, and results are exported as GitHub
+/// Markdown for bench/README.md.
+/// </summary>
+public sealed class BenchmarkConfig : ManualConfig
+{
+    public BenchmarkConfig()
+    {
+        AddDiagnoser(MemoryDiagnoser.Default);
+        AddColumn(StatisticColumn.Median, StatisticColumn.P95);
+        AddColumnProvider(DefaultColumnProviders.Instance);
+        AddExporter(MarkdownExporter.GitHub);
+        AddValidator(JitOptimizationsValidator.FailOnError);
+        AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default);
+        WithOptions(ConfigOptions.JoinSummary);
+    }
+}
