@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Columns;
 using BenchmarkDotNet.Configs;
 using BenchmarkDotNet.Diagnosers;
-using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Validators;
 
 namespace PeerEngine.Benchmarks;
@@ -18,9 +17,7 @@ public sealed class BenchmarkConfig : ManualConfig
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, StatisticColumn.P95);
         AddColumnProvider(DefaultColumnProviders.Instance);
-        AddExporter(MarkdownExporter.GitHub);
         AddValidator(JitOptimizationsValidator.FailOnError);
-        AddLogger(BenchmarkDotNet.Loggers.ConsoleLogger.Default);
         WithOptions(ConfigOptions.JoinSummary);
     }
 }

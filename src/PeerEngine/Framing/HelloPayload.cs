@@ -45,8 +45,10 @@ public static class HelloPayload
             return ProtocolErrors.HelloMalformed;
         }
 
+        // The declared length is checked against the id rules before the id is sliced: a length of
+        // 65..255 would otherwise match a payload longer than the buffer above holds.
         ReadOnlySpan<byte> id = bytes[WireProtocol.HelloPrefixSize..];
-        if (!NodeIdSyntax.IsValid(id))
+        if (bytes[2] > WireProtocol.MaxNodeIdLength || !NodeIdSyntax.IsValid(id))
         {
             return ProtocolErrors.HelloBadNodeId;
         }
