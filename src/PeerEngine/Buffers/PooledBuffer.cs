@@ -1,0 +1,95 @@
+using System.Buffers;
+using Microsoft.Extensions.ObjectPool;
+
+namespace PeerEngine.Buffers;
+
+/// <summary>
+/// A growable byte buffer whose array comes from <see cref="ArrayPool{T}.Shared"/> and which is itself
+/// pooled: payloads copied out of a connection's receive pipe, and responses written by handlers,
+/// live in one of these. Returning it hands the array back at once, so a quiet connection holds
+/// no payload memory whatever it once carried.
+/// </summary>
+internal sealed class PooledBuffer : IBufferWriter<byte>
+{
+    // Enough for every buffer a busy node has out at once; beyond it, extra buffers are dropped to
+    // the GC instead of being kept forever.
+    private static readonly ObjectPool<PooledBuffer> Pool =
+        new DefaultObjectPool<PooledBuffer>(new DefaultPooledObjectPolicy<PooledBuffer>(), maximumRetained: 4096);
+
+    private byte[] _array = [];
+    private int _length;
+
+    /// <summary>Changes each time the buffer returns to the pool, so stale handles can tell.</summary>
+    public int Version { get; private set; }
+
+    public int Length => _length;
+
+    public ReadOnlyMemory<byte> WrittenMemory => _array.AsMemory(0, _length);
+
+    public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _length);
+
+    public static PooledBuffer Rent() => Pool.Get();
+
+    /// <summary>A buffer holding a copy of <paramref name="source"/>.</summary>
+    public static PooledBuffer CopyOf(in ReadOnlySequence<byte> source)
+    {
+        PooledBuffer buffer = Pool.Get();
+        int length = checked((int)source.Length);
+        source.CopyTo(buffer.GetSpan(length));
+        buffer.Advance(length);
+        return buffer;
+    }
+
+    /// <summary>Gives the array back and puts this buffer back in the pool; it must not be used again.</summary>
+    public void Return()
+    {
+        if (_array.Length != 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+            _array = [];
+        }
+
+        _length = 0;
+        Version++;
+        Pool.Return(this);
+    }
+
+    public void Advance(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, _array.Length - _length);
+        _length += count;
+    }
+
+    public Memory<byte> GetMemory(int sizeHint = 0)
+    {
+        EnsureCapacity(sizeHint);
+        return _array.AsMemory(_length);
+    }
+
+    public Span<byte> GetSpan(int sizeHint = 0)
+    {
+        EnsureCapacity(sizeHint);
+        return _array.AsSpan(_length);
+    }
+
+    private void EnsureCapacity(int sizeHint)
+    {
+        int needed = _length + Math.Max(sizeHint, 1);
+        if (needed <= _array.Length)
+        {
+            return;
+        }
+
+        // Doubling keeps a handler that writes a large response in small pieces linear; 256 bytes is
+        // the smallest array worth renting (ArrayPool's smallest bucket is 16).
+        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(256, _array.Length * 2)));
+        _array.AsSpan(0, _length).CopyTo(larger);
+        if (_array.Length != 0)
+        {
+            ArrayPool<byte>.Shared.Return(_array);
+        }
+
+        _array = larger;
+    }
+}

@@ -1,0 +1,55 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerEngine.Framing;
+using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
+
+namespace PeerEngine.Connections.Internal;
+
+/// <summary>Everything a connection needs besides its transport, shared by all connections of a node.</summary>
+internal sealed class ConnectionSettings : IDisposable
+{
+    public ConnectionSettings(
+        string localNodeId,
+        PeerConnectionOptions options,
+        ConnectionHandlers? handlers = null,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? time = null)
+    {
+        NodeIdSyntax.Validate(localNodeId, nameof(localNodeId));
+        options.Validate();
+        LocalNodeId = localNodeId;
+        Options = options.Clone();
+        Handlers = handlers ?? ConnectionHandlers.None;
+        Time = time ?? TimeProvider.System;
+        Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PeerEngine.Connections");
+        Heartbeat = new ConnectionHeartbeat(Time, ConnectionHeartbeat.IntervalFor(Options));
+        SocketOptions = new SocketTransportOptions
+        {
+            WaitForDataBeforeAllocatingBuffer = Options.WaitForDataBeforeAllocatingBuffer,
+
+            // A whole frame must fit below the pause threshold, or it could never be completed.
+            MaxReceiveBufferSize = Options.MaxPayloadLength + WireProtocol.HeaderSize + 64 * 1024,
+            MaxSendBufferSize = Options.MaxSendBufferSize,
+        };
+    }
+
+    public string LocalNodeId { get; }
+
+    public PeerConnectionOptions Options { get; }
+
+    public ConnectionHandlers Handlers { get; }
+
+    public TimeProvider Time { get; }
+
+    public ILogger Logger { get; }
+
+    public ConnectionHeartbeat Heartbeat { get; }
+
+    public SocketTransportOptions SocketOptions { get; }
+
+    public PeerConnection Create(TransportConnection transport, ConnectionRole role) =>
+        new(transport, role, LocalNodeId, Options, Handlers, Heartbeat, Logger, Time);
+
+    public void Dispose() => Heartbeat.Dispose();
+}

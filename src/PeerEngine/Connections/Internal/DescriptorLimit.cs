@@ -1,0 +1,50 @@
+using System.Globalization;
+
+namespace PeerEngine.Connections.Internal;
+
+/// <summary>
+/// The process's open-file limit, read from /proc/self/limits. At that limit every .NET server
+/// measured here died ("Out of memory." when the runtime itself could not open a file), so the
+/// default connection cap stays below it.
+/// </summary>
+internal static class DescriptorLimit
+{
+    private const int MinimumReserve = 64;
+
+    public static int DefaultMaxConnections()
+    {
+        long? limit = ReadSoftLimit();
+        if (limit is null)
+        {
+            return int.MaxValue;
+        }
+
+        long reserve = Math.Max(MinimumReserve, limit.Value / 10);
+        return (int)Math.Clamp(limit.Value - reserve, 1, int.MaxValue);
+    }
+
+    /// <summary>The soft "Max open files" limit, or <c>null</c> when it cannot be read or is unlimited.</summary>
+    public static long? ReadSoftLimit()
+    {
+        const string limitsFile = "/proc/self/limits";
+        if (!File.Exists(limitsFile))
+        {
+            return null;
+        }
+
+        foreach (string line in File.ReadLines(limitsFile))
+        {
+            if (!line.StartsWith("Max open files", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string[] fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length > 0 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long soft)
+                ? soft
+                : null;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.ObjectPool;
+using PeerEngine.Buffers;
+using PeerEngine.Diagnostics;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Connections.Internal;
+
+/// <summary>
+/// A REQUEST or MESSAGE handed from the receive loop to its handler on the thread pool, so that user
+/// code never runs on the receive loop and a slow handler never stalls the connection. Pooled with
+/// its buffers: dispatching costs no allocation in steady state.
+/// </summary>
+/// <remarks>
+/// The payload is copied once out of the receive pipe into a pooled buffer: handlers finish in any
+/// order, and a pipe can only be released in order, so holding payloads in the pipe would let one
+/// slow handler pin everything received after it.
+/// </remarks>
+internal sealed class InboundWork : IThreadPoolWorkItem
+{
+    private static readonly ObjectPool<InboundWork> Pool =
+        new DefaultObjectPool<InboundWork>(new DefaultPooledObjectPolicy<InboundWork>(), maximumRetained: 1024);
+
+    private const string HandlerFailedMessage = "the request handler failed";
+    private const string ResponseTooLargeMessage = "the response exceeds the maximum payload length";
+
+    private readonly PeerRequest _request = new();
+    private readonly PeerMessage _message = new();
+    private readonly Action _onRunCompleted;
+    private PeerConnection? _connection;
+    private PooledBuffer? _payload;
+    private PooledBuffer? _response;
+    private uint _correlationId;
+    private bool _isRequest;
+    private ValueTask _run;
+
+    public InboundWork() => _onRunCompleted = OnRunCompleted;
+
+    public static void DispatchRequest(PeerConnection connection, uint correlationId, in ReadOnlySequence<byte> payload)
+    {
+        InboundWork work = Rent(connection, payload, isRequest: true);
+        work._correlationId = correlationId;
+        work._response = PooledBuffer.Rent();
+        work._request.PeerId = connection.RemoteNodeId;
+        work._request.Payload = work._payload!.WrittenMemory;
+        work._request.Response = work._response;
+        ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+    }
+
+    public static void DispatchMessage(PeerConnection connection, in ReadOnlySequence<byte> payload)
+    {
+        InboundWork work = Rent(connection, payload, isRequest: false);
+        work._message.PeerId = connection.RemoteNodeId;
+        work._message.Payload = work._payload!.WrittenMemory;
+        ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+    }
+
+    public void Execute()
+    {
+        ValueTask run = _isRequest ? AnswerRequestAsync() : HandleMessageAsync();
+        if (run.IsCompleted)
+        {
+            run.GetAwaiter().GetResult();
+            Recycle();
+        }
+        else
+        {
+            // Observed when it ends, then recycled: the pooled async box returns to its pool only once
+            // awaited, and this item may be reused only after that.
+            _run = run;
+            _run.GetAwaiter().UnsafeOnCompleted(_onRunCompleted);
+        }
+    }
+
+    private static InboundWork Rent(PeerConnection connection, in ReadOnlySequence<byte> payload, bool isRequest)
+    {
+        InboundWork work = Pool.Get();
+        work._connection = connection;
+        work._isRequest = isRequest;
+        work._payload = PooledBuffer.CopyOf(payload);
+        return work;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AnswerRequestAsync()
+    {
+        PeerConnection connection = _connection!;
+        try
+        {
+            bool handled;
+            try
+            {
+                await connection.RequestHandler!(_request, connection.Lifetime).ConfigureAwait(false);
+                handled = true;
+            }
+            catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
+            {
+                // Rule 7: ERROR 5, and nothing of the exception reaches the peer.
+                PeerEngineLog.HandlerFailed(connection.Logger, connection.Name, e);
+                handled = false;
+            }
+
+            ReadOnlyMemory<byte> response = _response!.WrittenMemory;
+            if (!handled)
+            {
+                await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, HandlerFailedMessage)).ConfigureAwait(false);
+            }
+            else if (response.Length > connection.MaxPayloadLength)
+            {
+                await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, ResponseTooLargeMessage)).ConfigureAwait(false);
+            }
+            else
+            {
+                await connection.WriteAnswerAsync(new DataFrame(FrameKind.Response, _correlationId, response)).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is PeerException or OperationCanceledException)
+        {
+            // The connection is going away; the requester learns that from the connection's end.
+        }
+        finally
+        {
+            connection.OnInboundFinished();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask HandleMessageAsync()
+    {
+        PeerConnection connection = _connection!;
+        try
+        {
+            await connection.MessageHandler!(_message, connection.Lifetime).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
+        {
+            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection.Name, e);
+        }
+        catch (OperationCanceledException)
+        {
+            // Cancelled because the connection ended.
+        }
+        finally
+        {
+            connection.OnInboundFinished();
+        }
+    }
+
+    private void OnRunCompleted()
+    {
+        ValueTask run = _run;
+        _run = default;
+        run.GetAwaiter().GetResult();
+        Recycle();
+    }
+
+    private void Recycle()
+    {
+        _payload?.Return();
+        _response?.Return();
+        _payload = null;
+        _response = null;
+        _connection = null;
+        _request.Payload = default;
+        _request.Response = null!;
+        _request.PeerId = string.Empty;
+        _message.Payload = default;
+        _message.PeerId = string.Empty;
+        _correlationId = 0;
+        Pool.Return(this);
+    }
+}

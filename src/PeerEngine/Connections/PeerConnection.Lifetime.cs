@@ -1,0 +1,204 @@
+using PeerEngine.Diagnostics;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Connections;
+
+internal sealed partial class PeerConnection
+{
+    private int _shutdownReason;
+    private volatile bool _goodbyeSent;
+    private volatile bool _goodbyeReceived;
+    private bool _goodbyeFirstSentHere;
+    private volatile bool _peerFinishedSending;
+    private int _drained;
+    private TaskCompletionSource? _inboundIdle;
+
+    /// <summary>
+    /// Closes gracefully (rule 11): sends GOODBYE, starts no new work, lets the requests in flight
+    /// both ways finish, and closes once both sides have said goodbye and nothing is in flight.
+    /// Past <paramref name="drainTimeout"/> (default <see cref="PeerConnectionOptions.DrainTimeout"/>)
+    /// the connection is cut.
+    /// </summary>
+    public async Task CloseAsync(TimeSpan? drainTimeout = null)
+    {
+        SendGoodbye();
+        CheckDrained();
+        try
+        {
+            await Completion.WaitAsync(drainTimeout ?? _options.DrainTimeout, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            Abort(ShutdownReason.DrainTimeout);
+            await Completion.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the connection at once: everything in flight fails with <see cref="ConnectionLostException"/>.</summary>
+    public void Abort(ShutdownReason reason = ShutdownReason.LocalAbort, Exception? cause = null)
+    {
+        if (TrySetShutdown(reason))
+        {
+            EndConversation(reason, cause);
+            _transport.Abort();
+        }
+    }
+
+    /// <summary>Aborts, then waits for the connection to release its resources.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        Abort();
+        await Completion.ConfigureAwait(false);
+    }
+
+    private bool TrySetShutdown(ShutdownReason reason) =>
+        Interlocked.CompareExchange(ref _shutdownReason, (int)reason, 0) == 0;
+
+    /// <summary>Stops the handlers and fails every outgoing request and ping with the reason.</summary>
+    private void EndConversation(ShutdownReason reason, Exception? cause = null)
+    {
+        _lifetime.Cancel();
+        var lost = new ConnectionLostException(reason, cause);
+        _requests.FailAll(lost);
+        _pings.FailAll(lost);
+    }
+
+    /// <summary>
+    /// A broken rule (rule 5): send the connection ERROR, send nothing after it, shut the sending
+    /// side down, and read out what still arrives for a moment before closing.
+    /// </summary>
+    private void Violate(ProtocolError error, ShutdownReason reason)
+    {
+        if (!TrySetShutdown(reason))
+        {
+            return;
+        }
+
+        PeerEngineLog.ProtocolViolation(_logger, Name, error);
+        PeerEngineMetrics.ProtocolErrors.Add(1, new KeyValuePair<string, object?>("error.code", (int)error.Code));
+        EndConversation(reason);
+        WriteControl(new Internal.ErrorFrame(0, error.Code, error.Message));
+        CompleteOutput();
+        _discarding = true;
+
+        // When the timers found the fault, the receive loop may be waiting for bytes that never come.
+        _transport.Input.CancelPendingRead();
+    }
+
+    private void SendGoodbye()
+    {
+        if (_goodbyeSent || ShutdownReason != ShutdownReason.None)
+        {
+            return;
+        }
+
+        _goodbyeFirstSentHere = !_goodbyeReceived;
+        _goodbyeSent = true;
+        WriteControl(new Internal.DataFrame(FrameKind.Goodbye, 0, ReadOnlyMemory<byte>.Empty));
+    }
+
+    private void OnGoodbye()
+    {
+        _goodbyeReceived = true;
+        SendGoodbye();
+        CheckDrained();
+    }
+
+    private void OnOutgoingRemoved() => CheckDrained();
+
+    /// <summary>
+    /// Once both sides have said goodbye (or the peer has stopped sending) and nothing is in flight
+    /// either way, end the sending side; the peer then does the same and the connection closes.
+    /// </summary>
+    private void CheckDrained()
+    {
+        bool saidGoodbye = _goodbyeSent && _goodbyeReceived;
+        if (!(saidGoodbye || _peerFinishedSending) || _requests.Count > 0 || IncomingInFlight > 0)
+        {
+            return;
+        }
+
+        if (Interlocked.Exchange(ref _drained, 1) == 0)
+        {
+            CompleteOutput();
+        }
+    }
+
+    /// <summary>
+    /// The peer finished sending (FIN). It can no longer answer our requests, so they fail now; its own
+    /// requests in flight are still owed their answers (rule 6), which <see cref="FinishAsync"/> waits for.
+    /// </summary>
+    private void OnPeerFinishedSending()
+    {
+        _peerFinishedSending = true;
+        ShutdownReason reason = _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed;
+        var lost = new ConnectionLostException(reason);
+        _requests.FailAll(lost);
+        _pings.FailAll(lost);
+        CheckDrained();
+    }
+
+    private ShutdownReason GracefulReason() => _goodbyeFirstSentHere ? ShutdownReason.LocalClose : ShutdownReason.PeerGoodbye;
+
+    private async Task FinishAsync(Exception? failure)
+    {
+        if (failure is not null)
+        {
+            Abort(ShutdownReason.ConnectionReset, failure);
+        }
+        else if (TrySetShutdown(_goodbyeSent || _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed))
+        {
+            // The loop ended on the peer's FIN: answer what the peer is still owed before closing.
+            try
+            {
+                await WhenInboundIdle().WaitAsync(_options.DrainTimeout, _time).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Handlers that outlive the drain timeout are cancelled below; their answers are dropped.
+            }
+
+            EndConversation(ShutdownReason);
+        }
+
+        CompleteOutput();
+        try
+        {
+            await _transport.DisposeAsync().AsTask().WaitAsync(_options.CloseLinger, _time).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The peer does not take what is left to send: cut it.
+            _transport.Abort();
+            await _transport.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _heartbeat.Unregister(this);
+        PeerEngineMetrics.ActiveConnections.Add(-1);
+        PeerEngineLog.Closed(_logger, Name, ShutdownReasons.Describe(ShutdownReason));
+        if (_handshaken.TrySetException(new ConnectionLostException(ShutdownReason)))
+        {
+            _ = _handshaken.Task.Exception; // observed: nobody need wait on a handshake that never came
+        }
+
+        _lifetime.Cancel();
+        _completed.TrySetResult();
+    }
+
+    private Task WhenInboundIdle()
+    {
+        if (IncomingInFlight == 0)
+        {
+            return Task.CompletedTask;
+        }
+
+        var idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        TaskCompletionSource current = Interlocked.CompareExchange(ref _inboundIdle, idle, null) ?? idle;
+        if (IncomingInFlight == 0)
+        {
+            current.TrySetResult();
+        }
+
+        return current.Task;
+    }
+}

@@ -1,0 +1,274 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using PeerEngine.Buffers;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Correlation;
+using PeerEngine.Diagnostics;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Connections;
+
+internal sealed partial class PeerConnection
+{
+    private bool _helloReceived;
+    private bool _discarding;
+
+    private async Task ReceiveLoopAsync()
+    {
+        PipeReader input = _transport.Input;
+        Exception? failure = null;
+        try
+        {
+            while (!_discarding)
+            {
+                ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = result.Buffer;
+                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+
+                while (!_discarding)
+                {
+                    FrameReadStatus status = _reader.TryRead(ref buffer, out Frame frame, out ProtocolError error);
+                    if (status == FrameReadStatus.Incomplete)
+                    {
+                        break;
+                    }
+
+                    if (status == FrameReadStatus.Complete && TakesInboundSlot(frame) && !_inboundSlots.Wait(0))
+                    {
+                        await WaitForInboundSlotAsync().ConfigureAwait(false);
+                    }
+
+                    if (status == FrameReadStatus.Complete && !_discarding)
+                    {
+                        error = await OnFrameAsync(frame).ConfigureAwait(false);
+                    }
+
+                    if (error.IsError)
+                    {
+                        Violate(error, ShutdownReason.ProtocolViolation);
+                    }
+                }
+
+                TrackPartialFrame(buffer);
+                input.AdvanceTo(_discarding ? buffer.End : buffer.Start, buffer.End);
+                if (result.IsCompleted)
+                {
+                    OnPeerFinishedSending();
+                    break;
+                }
+            }
+
+            if (_discarding)
+            {
+                await DiscardUntilClosedAsync(input).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever ended the loop (a reset, an abort, a write on a dead connection), the
+            // connection is finished below with it as the cause; nothing escapes this loop.
+            failure = e;
+        }
+
+        await FinishAsync(failure).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Rule 8: at <see cref="PeerConnectionOptions.MaxRequestsInFlight"/> the connection stops reading
+    /// until a handler finishes; unread bytes fill the pipe, then the socket, and TCP pushes back.
+    /// </summary>
+    private async Task WaitForInboundSlotAsync()
+    {
+        Volatile.Write(ref _readingPaused, true);
+        try
+        {
+            await _inboundSlots.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            _discarding = true;
+        }
+        finally
+        {
+            // Time spent not reading is ours, not the peer's: the data-rate clock starts again.
+            Volatile.Write(ref _partialFrameStart, 0);
+            Volatile.Write(ref _readingPaused, false);
+        }
+    }
+
+    private bool TakesInboundSlot(in Frame frame) =>
+        _helloReceived && frame.Kind is FrameKind.Request or FrameKind.Message;
+
+    private async ValueTask<ProtocolError> OnFrameAsync(Frame frame)
+    {
+        if (!_helloReceived)
+        {
+            return OnHandshakeFrame(frame);
+        }
+
+        switch (frame.Kind)
+        {
+            case FrameKind.Request:
+                await OnRequestAsync(frame).ConfigureAwait(false);
+                return default;
+            case FrameKind.Message:
+                OnMessage(frame);
+                return default;
+            case FrameKind.Response:
+                if (_requests.TryTake(frame.CorrelationId, out PendingRequest answered))
+                {
+                    answered.SetResult(PooledBuffer.CopyOf(frame.Payload));
+                }
+
+                return default;
+            case FrameKind.Error:
+                return OnError(frame);
+            case FrameKind.Ping:
+                await WriteAsync(new DataFrame(FrameKind.Pong, frame.CorrelationId, frame.Payload), _lifetime.Token).ConfigureAwait(false);
+                return default;
+            case FrameKind.Pong:
+                if (_pings.TryTake(frame.CorrelationId, out PendingRequest ping))
+                {
+                    ping.SetResult(PooledBuffer.Rent());
+                }
+
+                return default;
+            case FrameKind.Goodbye:
+                OnGoodbye();
+                return default;
+            default:
+                return ProtocolErrors.SecondHello;
+        }
+    }
+
+    private ProtocolError OnHandshakeFrame(in Frame frame)
+    {
+        if (frame.Kind != FrameKind.Hello)
+        {
+            return ProtocolErrors.HelloRequired;
+        }
+
+        ProtocolError error = HelloPayload.Parse(frame, out string remoteNodeId);
+        if (error.IsError)
+        {
+            return error;
+        }
+
+        RemoteNodeId = remoteNodeId;
+        _helloReceived = true;
+        if (Role == ConnectionRole.Accepting)
+        {
+            WriteControl(new HelloFrame(LocalNodeId));
+        }
+
+        PeerEngineLog.Handshaken(_logger, Name, remoteNodeId);
+        _handshaken.TrySetResult();
+        return default;
+    }
+
+    private async ValueTask OnRequestAsync(Frame frame)
+    {
+        if (_goodbyeSent || RequestHandler is null)
+        {
+            _inboundSlots.Release();
+            ErrorFrame refusal = _goodbyeSent
+                ? new ErrorFrame(frame.CorrelationId, ErrorCode.ShuttingDown, "the node is shutting down")
+                : new ErrorFrame(frame.CorrelationId, ErrorCode.NoHandler, "no request handler is registered");
+            await WriteAsync(refusal, _lifetime.Token).ConfigureAwait(false);
+            return;
+        }
+
+        InboundWork.DispatchRequest(this, frame.CorrelationId, frame.Payload);
+    }
+
+    private void OnMessage(in Frame frame)
+    {
+        if (MessageHandler is null)
+        {
+            _inboundSlots.Release();
+            return;
+        }
+
+        InboundWork.DispatchMessage(this, frame.Payload);
+    }
+
+    private ProtocolError OnError(in Frame frame)
+    {
+        ProtocolError malformed = ErrorPayload.Parse(frame.Payload, out ErrorCode code, out string message);
+        if (malformed.IsError)
+        {
+            return malformed;
+        }
+
+        if (frame.CorrelationId == 0)
+        {
+            // The peer closes after a connection ERROR (rule 5): stop, and read out what is left.
+            PeerEngineLog.PeerConnectionError(_logger, Name, code, message);
+            if (TrySetShutdown(ShutdownReason.PeerError))
+            {
+                EndConversation(ShutdownReason.PeerError);
+                _discarding = true;
+            }
+        }
+        else if (_requests.TryTake(frame.CorrelationId, out PendingRequest failed))
+        {
+            failed.SetException(new PeerErrorException(code, message));
+        }
+
+        return default;
+    }
+
+    /// <summary>Called by a dispatched request or message when its handler is done (and its answer written).</summary>
+    internal void OnInboundFinished()
+    {
+        _inboundSlots.Release();
+        if (IncomingInFlight == 0)
+        {
+            Volatile.Read(ref _inboundIdle)?.TrySetResult();
+            CheckDrained();
+        }
+    }
+
+    /// <summary>Writes a handler's answer; a failure here only means the connection is going away.</summary>
+    internal ValueTask WriteAnswerAsync<TFrame>(TFrame frame)
+        where TFrame : struct, IOutgoingFrame => WriteAsync(frame, _lifetime.Token);
+
+    private void TrackPartialFrame(in ReadOnlySequence<byte> unread)
+    {
+        if (unread.IsEmpty)
+        {
+            Volatile.Write(ref _partialFrameStart, 0);
+            return;
+        }
+
+        if (Volatile.Read(ref _partialFrameStart) == 0)
+        {
+            Volatile.Write(ref _partialFrameStart, _time.GetTimestamp());
+        }
+
+        Volatile.Write(ref _partialFrameBytes, unread.Length);
+    }
+
+    private async Task DiscardUntilClosedAsync(PipeReader input)
+    {
+        // Rule 5: after a connection ERROR, read and discard for up to CloseLinger, so the peer gets
+        // the ERROR rather than a reset caused by unread data at close.
+        using var linger = new CancellationTokenSource(_options.CloseLinger, _time);
+        try
+        {
+            while (true)
+            {
+                ReadResult result = await input.ReadAsync(linger.Token).ConfigureAwait(false);
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (linger.IsCancellationRequested)
+        {
+            // The linger is over; the connection is closed without waiting for the peer any longer.
+        }
+    }
+}

@@ -1,0 +1,240 @@
+using System.IO.Pipelines;
+using PeerEngine.Buffers;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Correlation;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Connections;
+
+internal sealed partial class PeerConnection
+{
+    // Frames from any thread are written into the one output pipe under this lock, each followed by
+    // a flush that only commits (the send loop, on another thread, does the syscall): while a send
+    // is in progress, frames from every writer pile up and go out together in the next one.
+    private readonly Lock _writeLock = new();
+
+    // A flush the pipe has not completed because MaxSendBufferSize bytes are waiting to be sent:
+    // writers wait for it rather than write more, so a peer that does not read bounds our memory.
+    private Task<FlushResult>? _blockedFlush;
+    private bool _outputClosed;
+    private bool _outputCompleted;
+
+    /// <summary>
+    /// Sends a REQUEST and waits for its answer: the RESPONSE payload, which the caller disposes.
+    /// </summary>
+    /// <param name="payload">The request payload; it must stay unchanged until the returned task completes.</param>
+    /// <param name="timeout">How long to wait for the answer; <c>null</c> for the <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait; a late answer is then ignored.</param>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
+    /// <exception cref="PeerErrorException">The peer answered with an ERROR.</exception>
+    /// <exception cref="TimeoutException">No answer within the timeout.</exception>
+    public ValueTask<PooledPayload> RequestAsync(ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        EnsureSendable(payload.Length);
+        PendingRequest request = _requests.TryAdd(timeout ?? _options.RequestTimeout, cancellationToken) ?? throw Lost();
+        ValueTask write = WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
+        if (!write.IsCompletedSuccessfully)
+        {
+            return WriteThenAwaitAnswerAsync(write, request);
+        }
+
+        return request.Completion;
+    }
+
+    /// <summary>Sends a one-way MESSAGE.</summary>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
+    public ValueTask SendMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        EnsureSendable(payload.Length);
+        return WriteAsync(new DataFrame(FrameKind.Message, 0, payload), cancellationToken);
+    }
+
+    /// <summary>Sends a PING and waits for its PONG: the round-trip time.</summary>
+    public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    {
+        PendingRequest ping = _pings.TryAdd(_options.RequestTimeout, cancellationToken) ?? throw Lost();
+        long started = _time.GetTimestamp();
+        try
+        {
+            await WriteAsync(new DataFrame(FrameKind.Ping, ping.Id, ReadOnlyMemory<byte>.Empty), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (_pings.TryRemove(ping))
+        {
+            ping.SetException(e);
+        }
+
+        using PooledPayload pong = await ping.Completion.ConfigureAwait(false);
+        return _time.GetElapsedTime(started);
+    }
+
+    private void EnsureSendable(int payloadLength)
+    {
+        if (payloadLength > _options.MaxPayloadLength)
+        {
+            throw new PayloadTooLargeException(payloadLength, _options.MaxPayloadLength);
+        }
+
+        if (_goodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)
+        {
+            throw Lost();
+        }
+    }
+
+    private async ValueTask<PooledPayload> WriteThenAwaitAnswerAsync(ValueTask write, PendingRequest request)
+    {
+        try
+        {
+            await write.ConfigureAwait(false);
+        }
+        catch (Exception e) when (_requests.TryRemove(request))
+        {
+            request.SetException(e);
+        }
+
+        return await request.Completion.ConfigureAwait(false);
+    }
+
+    /// <summary>Writes a frame; waits only while the send buffer is full.</summary>
+    private ValueTask WriteAsync<TFrame>(TFrame frame, CancellationToken cancellationToken)
+        where TFrame : struct, IOutgoingFrame
+    {
+        lock (_writeLock)
+        {
+            if (HasRoomLocked())
+            {
+                WriteLocked(frame);
+                return default;
+            }
+        }
+
+        return WriteWhenRoomAsync(frame, cancellationToken);
+    }
+
+    private async ValueTask WriteWhenRoomAsync<TFrame>(TFrame frame, CancellationToken cancellationToken)
+        where TFrame : struct, IOutgoingFrame
+    {
+        while (true)
+        {
+            Task<FlushResult> blocked;
+            lock (_writeLock)
+            {
+                if (HasRoomLocked())
+                {
+                    WriteLocked(frame);
+                    return;
+                }
+
+                blocked = _blockedFlush!;
+            }
+
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _lifetime.Token);
+            try
+            {
+                await blocked.WaitAsync(linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw Lost();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Writes a one-off control frame (HELLO, GOODBYE, a keep-alive PING, a connection ERROR) without
+    /// waiting for room: each is written at most once per event, so this cannot grow without bound,
+    /// and the timers and shutdown paths that send them must never block on a peer that does not read.
+    /// </summary>
+    private void WriteControl<TFrame>(TFrame frame)
+        where TFrame : struct, IOutgoingFrame
+    {
+        lock (_writeLock)
+        {
+            if (_outputClosed)
+            {
+                return;
+            }
+
+            if (HasRoomLocked())
+            {
+                WriteLocked(frame);
+            }
+            else
+            {
+                // Written behind the blocked flush; the next flush (or the output's completion) commits it.
+                frame.WriteTo(_transport.Output);
+            }
+        }
+    }
+
+    /// <summary>Whether a frame may be written now; observes a blocked flush that has since completed.</summary>
+    private bool HasRoomLocked()
+    {
+        if (_blockedFlush is { } blocked)
+        {
+            if (!blocked.IsCompleted)
+            {
+                return false;
+            }
+
+            _blockedFlush = null;
+            if (!blocked.IsCompletedSuccessfully || blocked.Result.IsCompleted)
+            {
+                _outputClosed = true;
+            }
+        }
+
+        return true;
+    }
+
+    private void WriteLocked<TFrame>(TFrame frame)
+        where TFrame : struct, IOutgoingFrame
+    {
+        if (_outputClosed)
+        {
+            throw Lost();
+        }
+
+        frame.WriteTo(_transport.Output);
+        FlushLocked();
+    }
+
+    private void FlushLocked()
+    {
+        ValueTask<FlushResult> flush = _transport.Output.FlushAsync();
+        if (!flush.IsCompletedSuccessfully)
+        {
+            _blockedFlush = flush.AsTask();
+        }
+        else if (flush.Result.IsCompleted)
+        {
+            _outputClosed = true; // the send loop has ended: the connection is going down
+        }
+    }
+
+    /// <summary>Ends sending: whatever is written goes out, then the transport shuts its sending side down.</summary>
+    private void CompleteOutput()
+    {
+        lock (_writeLock)
+        {
+            _outputClosed = true;
+            if (!_outputCompleted)
+            {
+                _outputCompleted = true;
+                _transport.Output.Complete();
+            }
+        }
+    }
+
+    private ConnectionLostException Lost()
+    {
+        ShutdownReason reason = ShutdownReason;
+        if (reason == ShutdownReason.None)
+        {
+            reason = _goodbyeReceived ? ShutdownReason.PeerGoodbye : ShutdownReason.LocalClose;
+        }
+
+        return new ConnectionLostException(reason);
+    }
+}

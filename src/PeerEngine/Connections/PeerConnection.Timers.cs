@@ -1,0 +1,86 @@
+using PeerEngine.Connections.Internal;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Connections;
+
+internal sealed partial class PeerConnection
+{
+    private static readonly ProtocolError HandshakeTimedOut =
+        new(ErrorCode.HandshakeTimeout, "no valid HELLO within the handshake timeout");
+
+    private static readonly ProtocolError TooSlow =
+        new(ErrorCode.ProtocolViolation, "a frame arrived slower than the minimum data rate");
+
+    private long _startedAt;
+    private long _lastReceived;
+    private long _lastPingSent;
+    private long _partialFrameStart;
+    private long _partialFrameBytes;
+    private bool _readingPaused;
+
+    /// <summary>
+    /// The connection's clock, called by the shared <see cref="ConnectionHeartbeat"/>: the handshake
+    /// deadline (rule 9), the minimum data rate of a started frame (rule 9), and keep-alive (rule 10).
+    /// One sweep for all connections instead of timers per connection keeps 10,000 idle ones cheap.
+    /// </summary>
+    internal void OnHeartbeat(long now)
+    {
+        if (ShutdownReason != ShutdownReason.None)
+        {
+            return;
+        }
+
+        if (!_handshaken.Task.IsCompleted)
+        {
+            if (_time.GetElapsedTime(_startedAt, now) >= _options.HandshakeTimeout)
+            {
+                Violate(HandshakeTimedOut, ShutdownReason.HandshakeTimeout);
+            }
+
+            return;
+        }
+
+        CheckDataRate(now);
+        CheckKeepAlive(now);
+    }
+
+    private void CheckDataRate(long now)
+    {
+        long started = Volatile.Read(ref _partialFrameStart);
+        if (started == 0 || Volatile.Read(ref _readingPaused) || _options.MinDataRate <= 0)
+        {
+            return;
+        }
+
+        TimeSpan elapsed = _time.GetElapsedTime(started, now);
+        if (elapsed <= _options.MinDataRateGracePeriod)
+        {
+            return;
+        }
+
+        double rate = Volatile.Read(ref _partialFrameBytes) / elapsed.TotalSeconds;
+        if (rate < _options.MinDataRate)
+        {
+            Violate(TooSlow, ShutdownReason.MinimumDataRate);
+        }
+    }
+
+    private void CheckKeepAlive(long now)
+    {
+        TimeSpan silence = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+        if (silence >= _options.KeepAliveTimeout)
+        {
+            // Rule 10: closed without a further frame.
+            Abort(ShutdownReason.KeepAliveTimeout);
+            return;
+        }
+
+        if (silence >= _options.KeepAliveInterval && _time.GetElapsedTime(_lastPingSent, now) >= _options.KeepAliveInterval)
+        {
+            _lastPingSent = now;
+
+            // Id 0: PingAsync never uses it, so the PONG is recognised as a keep-alive's and ignored.
+            WriteControl(new DataFrame(FrameKind.Ping, 0, ReadOnlyMemory<byte>.Empty));
+        }
+    }
+}

@@ -1,0 +1,44 @@
+using System.Net;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
+
+namespace PeerEngine.Connections;
+
+/// <summary>Opens connections to peers and completes their handshake.</summary>
+internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSettings settings)
+{
+    public PeerConnector(ConnectionSettings settings)
+        : this(new SocketConnector(settings.SocketOptions), settings)
+    {
+    }
+
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> and returns once the peer's HELLO has arrived, within the
+    /// handshake timeout (connect included) and <paramref name="cancellationToken"/>.
+    /// </summary>
+    /// <exception cref="ConnectionLostException">The peer refused, broke or ended the handshake.</exception>
+    /// <exception cref="TimeoutException">The connect and handshake took longer than the handshake timeout.</exception>
+    public async Task<PeerConnection> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
+    {
+        using var deadline = new CancellationTokenSource(settings.Options.HandshakeTimeout, settings.Time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        TransportConnection transport;
+        try
+        {
+            transport = await connector.ConnectAsync(endPoint, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"Connecting to {endPoint} took longer than the handshake timeout (option HandshakeTimeout).");
+        }
+
+        PeerConnection connection = settings.Create(transport, ConnectionRole.Connecting);
+        connection.Start();
+
+        // The connection's own heartbeat enforces the handshake timeout (ERROR 8, then close), which
+        // faults Handshaken; the caller's token is the only other way out.
+        await connection.WaitForHandshakeAsync(cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+}

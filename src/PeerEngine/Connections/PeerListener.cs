@@ -1,0 +1,157 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Diagnostics;
+using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
+
+namespace PeerEngine.Connections;
+
+/// <summary>
+/// Accepts peers on one endpoint and serves each on a <see cref="PeerConnection"/>, up to
+/// <see cref="PeerListenerOptions.MaxConnections"/> at once.
+/// </summary>
+internal sealed class PeerListener : IAsyncDisposable
+{
+    private readonly IConnectionListener _listener;
+    private readonly ConnectionSettings _settings;
+    private readonly PeerListenerOptions _options;
+    private readonly HashSet<PeerConnection> _connections = [];
+    private readonly CancellationTokenSource _stopping = new();
+    private Task _accepting = Task.CompletedTask;
+
+    public PeerListener(IConnectionListener listener, ConnectionSettings settings, PeerListenerOptions options)
+    {
+        options.Validate();
+        _listener = listener;
+        _settings = settings;
+        _options = options;
+    }
+
+    /// <summary>The bound endpoint (with the real port when port 0 was asked for).</summary>
+    public EndPoint EndPoint => _listener.EndPoint;
+
+    /// <summary>Connections open now.</summary>
+    public int ConnectionCount
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return _connections.Count;
+            }
+        }
+    }
+
+    /// <summary>The connections open now (a snapshot).</summary>
+    public IReadOnlyList<PeerConnection> Connections
+    {
+        get
+        {
+            lock (_connections)
+            {
+                return [.. _connections];
+            }
+        }
+    }
+
+    /// <summary>Connections refused at the limit since the listener started.</summary>
+    public long RejectedConnections => Interlocked.Read(ref _rejected);
+
+    private long _rejected;
+
+    /// <summary>Binds a socket listener (TCP endpoint or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>) and starts accepting.</summary>
+    public static PeerListener Start(EndPoint endPoint, ConnectionSettings settings, PeerListenerOptions? options = null)
+    {
+        options ??= new PeerListenerOptions();
+        options.Validate();
+        SocketListener socket = SocketListener.Bind(endPoint, options.ListenBacklog, settings.SocketOptions, settings.Logger, settings.Time);
+        var listener = new PeerListener(socket, settings, options);
+        listener.Start();
+        return listener;
+    }
+
+    public void Start() => _accepting = AcceptLoopAsync();
+
+    /// <summary>Stops accepting, closes every connection gracefully within the drain timeout, and releases the endpoint.</summary>
+    public async Task StopAsync(TimeSpan? drainTimeout = null)
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _listener.DisposeAsync().ConfigureAwait(false);
+        await _accepting.ConfigureAwait(false);
+        PeerConnection[] open;
+        lock (_connections)
+        {
+            open = [.. _connections];
+        }
+
+        await Task.WhenAll(open.Select(c => c.CloseAsync(drainTimeout))).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (!_stopping.IsCancellationRequested)
+        {
+            TransportConnection? transport;
+            try
+            {
+                transport = await _listener.AcceptAsync(_stopping.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+
+            if (transport is null)
+            {
+                return;
+            }
+
+            Admit(transport);
+        }
+    }
+
+    private void Admit(TransportConnection transport)
+    {
+        PeerConnection connection;
+        lock (_connections)
+        {
+            int active = _connections.Count;
+            if (active >= _options.MaxConnections)
+            {
+                // Refused at once rather than queued, as Kestrel does: the peer learns now, and an
+                // accepted-but-unserved connection would hold a descriptor for nothing.
+                Interlocked.Increment(ref _rejected);
+                PeerEngineMetrics.RejectedConnections.Add(1);
+                PeerEngineLog.ConnectionRejected(_settings.Logger, transport.RemoteEndPoint, active, _options.MaxConnections);
+                transport.Abort();
+                _ = transport.DisposeAsync().AsTask();
+                return;
+            }
+
+            connection = _settings.Create(transport, ConnectionRole.Accepting);
+            _connections.Add(connection);
+        }
+
+        connection.Start();
+        _ = connection.Completion.ContinueWith(
+            static (_, state) =>
+            {
+                var (self, closed) = ((PeerListener, PeerConnection))state!;
+                lock (self._connections)
+                {
+                    self._connections.Remove(closed);
+                }
+            },
+            (this, connection),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+}

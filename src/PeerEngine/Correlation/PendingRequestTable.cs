@@ -1,0 +1,116 @@
+namespace PeerEngine.Correlation;
+
+/// <summary>
+/// The requests of one connection that await an answer, by correlation id. Removal from the table is
+/// the single point that decides who completes a request, so an answer racing a timeout, a
+/// cancellation or the connection's end completes it exactly once; a late answer finds nothing and
+/// is ignored (wire protocol rule 6).
+/// </summary>
+/// <param name="onRemoved">Called after every removal, outside the lock (the connection uses it to notice it has drained).</param>
+internal sealed class PendingRequestTable(Action? onRemoved = null)
+{
+    private readonly Dictionary<uint, PendingRequest> _pending = [];
+    private uint _lastId;
+    private bool _closed;
+
+    /// <summary>Requests awaiting an answer.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_pending)
+            {
+                return _pending.Count;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds a request under a fresh non-zero id that is not in flight, and arms its timeout and
+    /// cancellation; <c>null</c> once <see cref="FailAll"/> has closed the table.
+    /// </summary>
+    public PendingRequest? TryAdd(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        PendingRequest request;
+        lock (_pending)
+        {
+            if (_closed)
+            {
+                return null;
+            }
+
+            uint id;
+            do
+            {
+                id = unchecked(++_lastId);
+            }
+            while (id == 0 || _pending.ContainsKey(id));
+
+            request = PendingRequest.Rent(this, id);
+            _pending.Add(id, request);
+        }
+
+        request.Arm(timeout, cancellationToken);
+        return request;
+    }
+
+    /// <summary>Takes the request <paramref name="id"/> out of the table, for the caller to complete.</summary>
+    public bool TryTake(uint id, out PendingRequest request)
+    {
+        bool removed;
+        lock (_pending)
+        {
+            removed = _pending.Remove(id, out request!);
+        }
+
+        if (removed)
+        {
+            onRemoved?.Invoke();
+        }
+
+        return removed;
+    }
+
+    /// <summary>Removes <paramref name="request"/> if it is still waiting (the timeout and cancellation path).</summary>
+    public bool TryRemove(PendingRequest request)
+    {
+        bool removed;
+        lock (_pending)
+        {
+            removed = _pending.TryGetValue(request.Id, out PendingRequest? current)
+                && ReferenceEquals(current, request)
+                && _pending.Remove(request.Id);
+        }
+
+        if (removed)
+        {
+            onRemoved?.Invoke();
+        }
+
+        return removed;
+    }
+
+    /// <summary>Fails every waiting request with <paramref name="error"/> and refuses new ones with it.</summary>
+    public void FailAll(Exception error)
+    {
+        PendingRequest[] failed;
+        lock (_pending)
+        {
+            _closed = true;
+            if (_pending.Count == 0)
+            {
+                return;
+            }
+
+            failed = [.. _pending.Values];
+            _pending.Clear();
+        }
+
+        foreach (PendingRequest request in failed)
+        {
+            request.SetException(error);
+        }
+
+        onRemoved?.Invoke();
+    }
+}

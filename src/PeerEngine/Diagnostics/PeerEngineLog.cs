@@ -1,0 +1,36 @@
+using System.Net;
+using Microsoft.Extensions.Logging;
+using PeerEngine.Framing;
+
+namespace PeerEngine.Diagnostics;
+
+/// <summary>
+/// Every log event of the engine, source-generated so that a disabled level costs a branch, with
+/// stable event ids (1xx transport, 2xx protocol) that operators can filter on.
+/// </summary>
+internal static partial class PeerEngineLog
+{
+    [LoggerMessage(101, LogLevel.Warning, "Out of file descriptors accepting on {EndPoint}; accepting again in {BackoffMs} ms, open connections are still served")]
+    public static partial void AcceptOutOfDescriptors(ILogger logger, EndPoint endPoint, double backoffMs);
+
+    [LoggerMessage(102, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: {Active} connections open, the limit is {Limit} (option MaxConnections)")]
+    public static partial void ConnectionRejected(ILogger logger, EndPoint? remoteEndPoint, int active, int limit);
+
+    [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
+    public static partial void Handshaken(ILogger logger, string connection, string peerId);
+
+    [LoggerMessage(202, LogLevel.Warning, "Connection {Connection} broke the protocol: {Error}")]
+    public static partial void ProtocolViolation(ILogger logger, string connection, ProtocolError error);
+
+    [LoggerMessage(203, LogLevel.Warning, "Connection {Connection}: peer sent connection error {Code}: {Message}")]
+    public static partial void PeerConnectionError(ILogger logger, string connection, ErrorCode code, string message);
+
+    [LoggerMessage(204, LogLevel.Information, "Connection {Connection} closed: {Reason}")]
+    public static partial void Closed(ILogger logger, string connection, string reason);
+
+    [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5")]
+    public static partial void HandlerFailed(ILogger logger, string connection, Exception exception);
+
+    [LoggerMessage(206, LogLevel.Error, "Connection {Connection}: a message handler failed")]
+    public static partial void MessageHandlerFailed(ILogger logger, string connection, Exception exception);
+}

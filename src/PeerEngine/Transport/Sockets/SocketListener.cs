@@ -1,0 +1,131 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using PeerEngine.Diagnostics;
+
+namespace PeerEngine.Transport.Sockets;
+
+/// <summary>
+/// A bound, listening socket (TCP or Unix domain) that hands out <see cref="SocketConnection"/>s.
+/// Running out of file descriptors does not end it: accepting backs off and resumes, and the
+/// connections already open keep being served.
+/// </summary>
+internal sealed class SocketListener : IConnectionListener
+{
+    private static readonly TimeSpan FirstAcceptBackoff = TimeSpan.FromMilliseconds(10);
+    private static readonly TimeSpan LastAcceptBackoff = TimeSpan.FromSeconds(1);
+
+    private readonly Socket _socket;
+    private readonly SocketTransportOptions _options;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly string? _unixSocketPath;
+    private readonly CancellationTokenSource _disposed = new();
+
+    private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, string? unixSocketPath)
+    {
+        _socket = socket;
+        _options = options;
+        _logger = logger;
+        _time = time;
+        _unixSocketPath = unixSocketPath;
+        EndPoint = socket.LocalEndPoint!;
+    }
+
+    public EndPoint EndPoint { get; }
+
+    /// <summary>Accept failures for lack of file descriptors since the listener started.</summary>
+    public long DescriptorExhaustions { get; private set; }
+
+    /// <summary>Binds and listens on <paramref name="endPoint"/>: an IP endpoint (port 0 picks one) or a Unix socket path.</summary>
+    public static SocketListener Bind(EndPoint endPoint, int backlog, SocketTransportOptions options, ILogger logger, TimeProvider time)
+    {
+        string? unixPath = (endPoint as UnixDomainSocketEndPoint)?.ToString();
+        Socket socket = endPoint is UnixDomainSocketEndPoint
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (unixPath is not null)
+            {
+                UnixSocketFiles.RemoveIfStale(unixPath);
+            }
+            else if (endPoint is IPEndPoint { Address: var address } && address.Equals(IPAddress.IPv6Any))
+            {
+                socket.DualMode = true;
+            }
+
+            socket.Bind(endPoint);
+            socket.Listen(backlog);
+            return new SocketListener(socket, options, logger, time, unixPath);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    public async ValueTask<TransportConnection?> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
+        TimeSpan backoff = FirstAcceptBackoff;
+        while (true)
+        {
+            try
+            {
+                Socket accepted = await _socket.AcceptAsync(linked.Token).ConfigureAwait(false);
+                if (accepted.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                {
+                    accepted.NoDelay = true;
+                }
+
+                var connection = new SocketConnection(accepted, _options);
+                connection.Start();
+                return connection;
+            }
+            catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
+            {
+                return null;
+            }
+            catch (ObjectDisposedException)
+            {
+                return null;
+            }
+            catch (SocketException e) when (IsOutOfDescriptors(e.SocketErrorCode))
+            {
+                // EMFILE/ENFILE: the pending connection stays in the backlog. Spinning on accept would
+                // burn a core and starve the runtime of the descriptors it needs, so wait, doubling up
+                // to a second, and try again; the connections already open are unaffected.
+                DescriptorExhaustions++;
+                PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
+                PeerEngineMetrics.AcceptBackoffs.Add(1);
+                await Task.Delay(backoff, _time, linked.Token).ConfigureAwait(false);
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LastAcceptBackoff.Ticks));
+            }
+            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
+            {
+                // The client gave up while in the backlog: nothing to serve, keep accepting.
+            }
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        if (!_disposed.IsCancellationRequested)
+        {
+            _disposed.Cancel();
+            _socket.Dispose();
+            if (_unixSocketPath is not null)
+            {
+                UnixSocketFiles.Remove(_unixSocketPath);
+            }
+        }
+
+        _disposed.Dispose();
+        return ValueTask.CompletedTask;
+    }
+
+    private static bool IsOutOfDescriptors(SocketError error) =>
+        error is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable;
+}
