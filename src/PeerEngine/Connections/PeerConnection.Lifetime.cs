@@ -11,6 +11,8 @@ internal sealed partial class PeerConnection
     private bool _goodbyeFirstSentHere;
     private volatile bool _peerFinishedSending;
     private int _drained;
+    private long _drainedAt;
+    private volatile bool _stopReading;
     private TaskCompletionSource? _inboundIdle;
 
     /// <summary>
@@ -120,6 +122,7 @@ internal sealed partial class PeerConnection
 
         if (Interlocked.Exchange(ref _drained, 1) == 0)
         {
+            Volatile.Write(ref _drainedAt, _time.GetTimestamp());
             CompleteOutput();
         }
     }

@@ -22,6 +22,11 @@ internal sealed partial class PeerConnection
             while (!_discarding)
             {
                 ReadResult result = await input.ReadAsync().ConfigureAwait(false);
+                if (result.IsCanceled && _stopReading)
+                {
+                    break; // drained, and the peer did not close within the linger
+                }
+
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 Volatile.Write(ref _lastReceived, _time.GetTimestamp());
 

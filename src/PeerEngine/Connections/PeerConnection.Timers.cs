@@ -40,8 +40,23 @@ internal sealed partial class PeerConnection
             return;
         }
 
+        CheckLingerAfterDrain(now);
         CheckDataRate(now);
         CheckKeepAlive(now);
+    }
+
+    /// <summary>
+    /// Drained and done sending: the peer should now close its side too. A peer that does not is
+    /// given <see cref="PeerConnectionOptions.CloseLinger"/>, then the connection is closed from here.
+    /// </summary>
+    private void CheckLingerAfterDrain(long now)
+    {
+        long drainedAt = Volatile.Read(ref _drainedAt);
+        if (drainedAt != 0 && !_stopReading && _time.GetElapsedTime(drainedAt, now) >= _options.CloseLinger)
+        {
+            _stopReading = true;
+            _transport.Input.CancelPendingRead();
+        }
     }
 
     private void CheckDataRate(long now)
