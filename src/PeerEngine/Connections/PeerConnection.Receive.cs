@@ -11,6 +11,10 @@ namespace PeerEngine.Connections;
 internal sealed partial class PeerConnection
 {
     private bool _helloReceived;
+    private long _framesReceived;
+
+    /// <summary>Valid frames received since the connection opened.</summary>
+    public long FramesReceived => Interlocked.Read(ref _framesReceived);
     private bool _discarding;
 
     private async Task ReceiveLoopAsync()
@@ -106,6 +110,7 @@ internal sealed partial class PeerConnection
 
     private async ValueTask<ProtocolError> OnFrameAsync(Frame frame)
     {
+        Interlocked.Increment(ref _framesReceived);
         if (!_helloReceived)
         {
             return OnHandshakeFrame(frame);

@@ -33,9 +33,10 @@ internal sealed class ConnectionHarness : IAsyncDisposable
         RequestHandler? serverRequests = null,
         MessageHandler? serverMessages = null,
         RequestHandler? clientRequests = null,
-        LinkFaults? faults = null)
+        LinkFaults? clientFaults = null,
+        LinkFaults? serverFaults = null)
     {
-        (InMemoryConnection connecting, InMemoryConnection accepting) = InMemoryConnection.CreatePair(faults);
+        (InMemoryConnection connecting, InMemoryConnection accepting) = InMemoryConnection.CreatePair(clientFaults, serverFaults);
         PeerConnection client = Settings("client", clientRequests).Create(connecting, ConnectionRole.Connecting);
         PeerConnection server = Settings("server", serverRequests, serverMessages).Create(accepting, ConnectionRole.Accepting);
         _owned.Add(client);

@@ -32,11 +32,11 @@ internal sealed class InMemoryConnection : TransportConnection
 
     public override EndPoint? LocalEndPoint { get; }
 
-    /// <summary>A connected pair; <paramref name="faults"/> apply to what the first sends to the second.</summary>
-    public static (InMemoryConnection Connecting, InMemoryConnection Accepting) CreatePair(LinkFaults? faults = null)
+    /// <summary>A connected pair; each side's faults apply to what that side sends.</summary>
+    public static (InMemoryConnection Connecting, InMemoryConnection Accepting) CreatePair(LinkFaults? connectingFaults = null, LinkFaults? acceptingFaults = null)
     {
-        var connecting = new InMemoryConnection("connecting", faults ?? LinkFaults.None);
-        var accepting = new InMemoryConnection("accepting", LinkFaults.None);
+        var connecting = new InMemoryConnection("connecting", connectingFaults ?? LinkFaults.None);
+        var accepting = new InMemoryConnection("accepting", acceptingFaults ?? LinkFaults.None);
         connecting._peer = accepting;
         accepting._peer = connecting;
         connecting._linking = connecting.LinkAsync();

@@ -19,5 +19,5 @@ internal sealed record SocketTransportOptions
     public long MaxSendBufferSize { get; init; } = 1024 * 1024;
 
     /// <summary>Whether the input pipe runs the protocol loop inline on the receive completion (no thread hop).</summary>
-    public bool InlineReceiveContinuations { get; init; } = true;
+    public bool InlineReceiveContinuations { get; init; }
 }
