@@ -179,6 +179,29 @@ public sealed class WireRuleTests
         await peer.ExpectClosedAsync();
     }
 
+    [Fact]
+    public async Task A_connection_error_from_the_peer_fails_the_requests_in_flight()
+    {
+        using var server = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        server.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Loopback, 0));
+        server.Listen();
+        await using var harness = new ConnectionHarness();
+        Task<PeerConnection> connecting = harness.ConnectAsync(server.LocalEndPoint!);
+        using System.Net.Sockets.Socket accepted = await server.AcceptAsync();
+        await accepted.ReceiveAsync(new byte[64], System.Net.Sockets.SocketFlags.None);
+        await accepted.SendAsync(Hello("raw-server"), System.Net.Sockets.SocketFlags.None);
+        PeerConnection client = await connecting;
+        Task<PooledPayload> request = client.RequestAsync("x"u8.ToArray()).AsTask();
+
+        await accepted.SendAsync(FrameBytes.Written(w => FrameWriter.WriteError(w, 0, ErrorCode.ProtocolViolation, "you broke it")), System.Net.Sockets.SocketFlags.None);
+        accepted.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+
+        var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => request);
+        Assert.Equal(ShutdownReason.PeerError, lost.Reason);
+        await client.Completion.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(ShutdownReason.PeerError, client.ShutdownReason);
+    }
+
     private static async Task StillServes(ConnectionHarness harness, PeerListener listener)
     {
         PeerConnection client = await harness.ConnectAsync(listener.EndPoint);
