@@ -1,13 +1,13 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 
 namespace PeerEngine.Transport.Sockets;
 
 internal sealed partial class SocketConnection
 {
-    private List<ArraySegment<byte>>? _gather;
+    // Created on the first send that spans blocks: a connection that never batches never pays for it.
+    private SocketSender? _sender;
 
     private async Task SendLoopAsync()
     {
@@ -65,32 +65,8 @@ internal sealed partial class SocketConnection
             return _socket.SendAsync(buffer.First, SocketFlags.None);
         }
 
-        return SendGatheredAsync(buffer);
-    }
-
-    /// <summary>Several blocks in one sendmsg; blocks that are not arrays go one by one.</summary>
-    private async ValueTask<int> SendGatheredAsync(ReadOnlySequence<byte> buffer)
-    {
-        _gather ??= new List<ArraySegment<byte>>(capacity: 16);
-        _gather.Clear();
-        foreach (ReadOnlyMemory<byte> block in buffer)
-        {
-            if (!MemoryMarshal.TryGetArray(block, out ArraySegment<byte> segment))
-            {
-                return await SendOneByOneAsync(buffer).ConfigureAwait(false);
-            }
-
-            _gather.Add(segment);
-        }
-
-        try
-        {
-            return await _socket.SendAsync(_gather, SocketFlags.None).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gather.Clear();
-        }
+        _sender ??= new SocketSender();
+        return _sender.TryPrepare(buffer) ? _sender.SendAsync(_socket) : SendOneByOneAsync(buffer);
     }
 
     private async ValueTask<int> SendOneByOneAsync(ReadOnlySequence<byte> buffer)

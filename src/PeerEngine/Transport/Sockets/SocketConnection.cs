@@ -76,6 +76,7 @@ internal sealed partial class SocketConnection : TransportConnection
         await _sending.ConfigureAwait(false);
         Abort();
         await _receiving.ConfigureAwait(false);
+        _sender?.Dispose();
     }
 
     private bool IsAborted => Volatile.Read(ref _aborted) != 0;

@@ -1,0 +1,120 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Net;
+using System.Runtime.CompilerServices;
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using PeerEngine.Buffers;
+using PeerEngine.Connections;
+using PeerEngine.Connections.Internal;
+
+namespace PeerEngine.Benchmarks;
+
+/// <summary>
+/// Request/response over loopback TCP, client and server in this process: PeerEngine against the same
+/// echo over a plain socket. Latency: one request in flight. Pipelined: 64 in flight on one connection.
+/// Allocations are counted for both sides together.
+/// </summary>
+[Config(typeof(BenchmarkConfig))]
+[GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
+[CategoriesColumn]
+public class ConnectionBenchmarks
+{
+    private const int RoundTrips = 200;
+    private const int Depth = 64;
+    private const int Batches = 20;
+
+    private readonly byte[] _payload = new byte[64];
+    private readonly ValueTask<PooledPayload>[] _inFlight = new ValueTask<PooledPayload>[Depth];
+    private ConnectionSettings _serverSettings = null!;
+    private ConnectionSettings _clientSettings = null!;
+    private PeerListener _listener = null!;
+    private PeerConnection _client = null!;
+    private PlainSocketEcho _plainServer = null!;
+    private PlainSocketClient _plainLatency = null!;
+    private PlainSocketClient _plainPipelined = null!;
+
+    [GlobalSetup]
+    public async Task Setup()
+    {
+        var options = new PeerConnectionOptions();
+        _serverSettings = new ConnectionSettings("bench-server", options, new ConnectionHandlers(Echo, null));
+        _clientSettings = new ConnectionSettings("bench-client", options);
+        _listener = PeerListener.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverSettings);
+        _client = await new PeerConnector(_clientSettings).ConnectAsync(_listener.EndPoint);
+        _plainServer = new PlainSocketEcho();
+        _plainLatency = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, depth: 1);
+        _plainPipelined = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, Depth);
+    }
+
+    [GlobalCleanup]
+    public async Task Cleanup()
+    {
+        await _client.DisposeAsync();
+        await _listener.DisposeAsync();
+        _plainLatency.Dispose();
+        _plainPipelined.Dispose();
+        await _plainServer.DisposeAsync();
+        _serverSettings.Dispose();
+        _clientSettings.Dispose();
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = RoundTrips, Description = "latency: plain socket")]
+    [BenchmarkCategory("latency")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PlainSocketRoundTrip()
+    {
+        for (int i = 0; i < RoundTrips; i++)
+        {
+            await _plainLatency.ExchangeAsync(1);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = RoundTrips, Description = "latency: PeerEngine")]
+    [BenchmarkCategory("latency")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PeerEngineRoundTrip()
+    {
+        for (int i = 0; i < RoundTrips; i++)
+        {
+            using PooledPayload response = await _client.RequestAsync(_payload);
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = Depth * Batches, Description = "pipelined x64: plain socket")]
+    [BenchmarkCategory("pipelined")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask PlainSocketPipelined()
+    {
+        for (int batch = 0; batch < Batches; batch++)
+        {
+            await _plainPipelined.ExchangeAsync(Depth);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Depth * Batches, Description = "pipelined x64: PeerEngine")]
+    [BenchmarkCategory("pipelined")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [SuppressMessage("Reliability", "CA2012", Justification = "Each ValueTask is stored once and awaited once, in order; AsTask would allocate and skew the measurement.")]
+    public async ValueTask PeerEnginePipelined()
+    {
+        for (int batch = 0; batch < Batches; batch++)
+        {
+            for (int i = 0; i < Depth; i++)
+            {
+                _inFlight[i] = _client.RequestAsync(_payload);
+            }
+
+            for (int i = 0; i < Depth; i++)
+            {
+                (await _inFlight[i]).Dispose();
+            }
+        }
+    }
+
+    private static ValueTask Echo(PeerRequest request, CancellationToken cancellationToken)
+    {
+        request.Payload.Span.CopyTo(request.Response.GetSpan(request.Payload.Length));
+        request.Response.Advance(request.Payload.Length);
+        return ValueTask.CompletedTask;
+    }
+}
