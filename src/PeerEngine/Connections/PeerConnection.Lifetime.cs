@@ -6,7 +6,7 @@ namespace PeerEngine.Connections;
 internal sealed partial class PeerConnection
 {
     private int _shutdownReason;
-    private volatile bool _goodbyeSent;
+    private int _goodbyeSent;
     private volatile bool _goodbyeReceived;
     private bool _goodbyeFirstSentHere;
     private volatile bool _peerFinishedSending;
@@ -87,34 +87,42 @@ internal sealed partial class PeerConnection
         _transport.Input.CancelPendingRead();
     }
 
+    private bool GoodbyeSent => Volatile.Read(ref _goodbyeSent) != 0;
+
     private void SendGoodbye()
     {
-        if (_goodbyeSent || ShutdownReason != ShutdownReason.None)
+        if (ShutdownReason != ShutdownReason.None || Interlocked.Exchange(ref _goodbyeSent, 1) != 0)
         {
-            return;
+            return; // once (rule 11)
         }
 
         _goodbyeFirstSentHere = !_goodbyeReceived;
-        _goodbyeSent = true;
         WriteControl(new Internal.DataFrame(FrameKind.Goodbye, 0, ReadOnlyMemory<byte>.Empty));
     }
 
     private void OnGoodbye()
     {
         _goodbyeReceived = true;
-        SendGoodbye();
         CheckDrained();
     }
 
     private void OnOutgoingRemoved() => CheckDrained();
 
     /// <summary>
-    /// Once both sides have said goodbye (or the peer has stopped sending) and nothing is in flight
-    /// either way, end the sending side; the peer then does the same and the connection closes.
+    /// Answers a GOODBYE once the peer's requests are answered; then, once both sides have said
+    /// goodbye (or the peer has stopped sending) and nothing is in flight either way, ends the sending
+    /// side. The peer then does the same and the connection closes.
     /// </summary>
     private void CheckDrained()
     {
-        bool saidGoodbye = _goodbyeSent && _goodbyeReceived;
+        if (_goodbyeReceived && !GoodbyeSent && IncomingInFlight == 0)
+        {
+            // Rule 11 allows our GOODBYE before or after the answers the peer is owed; after them
+            // reads better on the wire: every answer, then the GOODBYE, then the close.
+            SendGoodbye();
+        }
+
+        bool saidGoodbye = GoodbyeSent && _goodbyeReceived;
         if (!(saidGoodbye || _peerFinishedSending) || _requests.Count > 0 || IncomingInFlight > 0)
         {
             return;
@@ -149,7 +157,7 @@ internal sealed partial class PeerConnection
         {
             Abort(ShutdownReason.ConnectionReset, failure);
         }
-        else if (TrySetShutdown(_goodbyeSent || _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed))
+        else if (TrySetShutdown(GoodbyeSent || _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed))
         {
             // The loop ended on the peer's FIN: answer what the peer is still owed before closing.
             try

@@ -178,10 +178,10 @@ internal sealed partial class PeerConnection
 
     private async ValueTask OnRequestAsync(Frame frame)
     {
-        if (_goodbyeSent || RequestHandler is null)
+        if (GoodbyeSent || RequestHandler is null)
         {
             _inboundSlots.Release();
-            ErrorFrame refusal = _goodbyeSent
+            ErrorFrame refusal = GoodbyeSent
                 ? new ErrorFrame(frame.CorrelationId, ErrorCode.ShuttingDown, "the node is shutting down")
                 : new ErrorFrame(frame.CorrelationId, ErrorCode.NoHandler, "no request handler is registered");
             await WriteAsync(refusal, _lifetime.Token).ConfigureAwait(false);

@@ -76,7 +76,7 @@ internal sealed partial class PeerConnection
             throw new PayloadTooLargeException(payloadLength, _options.MaxPayloadLength);
         }
 
-        if (_goodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)
+        if (GoodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)
         {
             throw Lost();
         }

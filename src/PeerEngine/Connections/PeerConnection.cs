@@ -90,7 +90,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public int IncomingInFlight => _options.MaxRequestsInFlight - _inboundSlots.CurrentCount;
 
     /// <summary>Whether new requests may be sent: handshake done, no GOODBYE either way, not ended.</summary>
-    public bool IsUsable => _handshaken.Task.IsCompletedSuccessfully && !_goodbyeSent && !_goodbyeReceived && ShutdownReason == ShutdownReason.None;
+    public bool IsUsable => _handshaken.Task.IsCompletedSuccessfully && !GoodbyeSent && !_goodbyeReceived && ShutdownReason == ShutdownReason.None;
 
     internal RequestHandler? RequestHandler => _handlers.OnRequest;
 
