@@ -11,6 +11,7 @@ namespace PeerEngine.Connections;
 internal sealed partial class PeerConnection
 {
     private bool _helloReceived;
+    private InboundBatch _batch;
     private long _framesReceived;
 
     /// <summary>Valid frames received since the connection opened.</summary>
@@ -44,6 +45,8 @@ internal sealed partial class PeerConnection
 
                     if (status == FrameReadStatus.Complete && TakesInboundSlot(frame) && !_inboundSlots.Wait(0))
                     {
+                        // The work already cut out must run, or its slots would never come back.
+                        _batch.Dispatch();
                         await WaitForInboundSlotAsync().ConfigureAwait(false);
                     }
 
@@ -58,6 +61,7 @@ internal sealed partial class PeerConnection
                     }
                 }
 
+                _batch.Dispatch();
                 TrackPartialFrame(buffer);
                 input.AdvanceTo(_discarding ? buffer.End : buffer.Start, buffer.End);
                 if (result.IsCompleted)
@@ -188,7 +192,7 @@ internal sealed partial class PeerConnection
             return;
         }
 
-        InboundWork.DispatchRequest(this, frame.CorrelationId, frame.Payload);
+        _batch.Add(InboundWork.ForRequest(this, frame.CorrelationId, frame.Payload));
     }
 
     private void OnMessage(in Frame frame)
@@ -199,7 +203,7 @@ internal sealed partial class PeerConnection
             return;
         }
 
-        InboundWork.DispatchMessage(this, frame.Payload);
+        _batch.Add(InboundWork.ForMessage(this, frame.Payload));
     }
 
     private ProtocolError OnError(in Frame frame)

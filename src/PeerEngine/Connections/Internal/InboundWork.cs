@@ -13,6 +13,13 @@ namespace PeerEngine.Connections.Internal;
 /// its buffers: dispatching costs no allocation in steady state.
 /// </summary>
 /// <remarks>
+/// The frames of one receive travel as one batch (<see cref="InboundBatch"/>) on one work item, and
+/// their handlers are started in arrival order: a handler that completes synchronously is answered
+/// before the next starts, so a burst of quick requests is answered in order, with one thread-pool
+/// dispatch for the lot; a handler that awaits lets the next start at once, so slow work still
+/// runs concurrently and answers go out in completion order.
+/// </remarks>
+/// <remarks>
 /// The payload is copied once out of the receive pipe into a pooled buffer: handlers finish in any
 /// order, and a pipe can only be released in order, so holding payloads in the pipe would let one
 /// slow handler pin everything received after it.
@@ -37,7 +44,10 @@ internal sealed class InboundWork : IThreadPoolWorkItem
 
     public InboundWork() => _onRunCompleted = OnRunCompleted;
 
-    public static void DispatchRequest(PeerConnection connection, uint correlationId, in ReadOnlySequence<byte> payload)
+    /// <summary>The next item of the same batch.</summary>
+    internal InboundWork? Next { get; set; }
+
+    public static InboundWork ForRequest(PeerConnection connection, uint correlationId, in ReadOnlySequence<byte> payload)
     {
         InboundWork work = Rent(connection, payload, isRequest: true);
         work._correlationId = correlationId;
@@ -45,18 +55,31 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         work._request.PeerId = connection.RemoteNodeId;
         work._request.Payload = work._payload!.WrittenMemory;
         work._request.Response = work._response;
-        ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        return work;
     }
 
-    public static void DispatchMessage(PeerConnection connection, in ReadOnlySequence<byte> payload)
+    public static InboundWork ForMessage(PeerConnection connection, in ReadOnlySequence<byte> payload)
     {
         InboundWork work = Rent(connection, payload, isRequest: false);
         work._message.PeerId = connection.RemoteNodeId;
         work._message.Payload = work._payload!.WrittenMemory;
-        ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
+        return work;
     }
 
+    /// <summary>Starts this item's handler, then each following item's, in order.</summary>
     public void Execute()
+    {
+        InboundWork? work = this;
+        while (work is not null)
+        {
+            InboundWork? next = work.Next;
+            work.Next = null;
+            work.Start();
+            work = next;
+        }
+    }
+
+    private void Start()
     {
         ValueTask run = _isRequest ? AnswerRequestAsync() : HandleMessageAsync();
         if (run.IsCompleted)
