@@ -15,6 +15,7 @@ internal sealed class PeerProcess : IDisposable
 
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
+    private bool _disposed;
 
     private PeerProcess(Process process)
     {
@@ -117,6 +118,12 @@ internal sealed class PeerProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         if (!_process.HasExited)
         {
             _process.Kill();
