@@ -159,6 +159,30 @@ public sealed class RegistryFormatTests : IDisposable
         Assert.Equal(0, summary.Corrupt);
     }
 
+    [Theory]
+    [InlineData(long.MaxValue)]
+    [InlineData(long.MinValue)]
+    [InlineData(-1L)]
+    [InlineData(3_600_000L)]
+    public void A_garbage_or_far_future_heartbeat_hides_the_peer_instead_of_throwing_or_keeping_it_forever(long offsetOrValue)
+    {
+        using var registry = new PeerRegistry(new PeerRegistryOptions { Path = _folder.RegistryPath, Capacity = 4 });
+        using IPeerRegistration registration = registry.Publish(new PeerAnnouncement { Id = "odd-clock", Host = "h", Port = 1 });
+        long heartbeat = offsetOrValue == 3_600_000L ? DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + offsetOrValue : offsetOrValue;
+
+        // The heartbeat is outside the checksum: any process of the user can scribble on it.
+        using (var raw = new FileStream(_folder.RegistryPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            byte[] bytes = new byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(bytes, heartbeat);
+            RandomAccess.Write(raw.SafeFileHandle, bytes, RegistryLayout.SlotOffset(0) + RegistryLayout.HeartbeatOffset);
+        }
+
+        Assert.Empty(registry.Discover());
+        registration.Heartbeat();
+        Assert.Single(registry.Discover());
+    }
+
     [Fact]
     public void The_documented_layout_matches_the_code()
     {

@@ -6,6 +6,8 @@ using System.Runtime.Versioning;
 using PeerEngine.Registry;
 using PeerEngine.Registry.Internal;
 
+using Xunit.Abstractions;
+
 namespace PeerEngine.Tests.Registry;
 
 /// <summary>Child processes take most of the machine's two cores: these tests run one at a time.</summary>

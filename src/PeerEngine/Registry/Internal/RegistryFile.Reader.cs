@@ -57,14 +57,13 @@ internal sealed partial class RegistryFile
             }
 
             SlotContent content = cached.Content!;
-            long expiresMs = heartbeatMs + content.TtlMs;
-            if (nowMs >= expiresMs)
+            if (!IsFresh(heartbeatMs, nowMs, content.TtlMs))
             {
                 summary.Expired++;
                 continue;
             }
 
-            summary.NextExpiryMs = Math.Min(summary.NextExpiryMs, expiresMs);
+            summary.NextExpiryMs = Math.Min(summary.NextExpiryMs, heartbeatMs + content.TtlMs);
             if (count < destination.Length)
             {
                 destination[count] = content.ToRecord(heartbeatMs);

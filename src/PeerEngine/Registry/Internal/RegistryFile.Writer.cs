@@ -160,7 +160,7 @@ internal sealed partial class RegistryFile
                 bool candidate = decoded.Kind switch
                 {
                     SlotKind.Corrupt => true,
-                    SlotKind.Live => nowMs - lease.ReadInt64(offset + HeartbeatOffset) >= decoded.Content!.TtlMs,
+                    SlotKind.Live => !IsFresh(lease.ReadInt64(offset + HeartbeatOffset), nowMs, decoded.Content!.TtlMs),
                     _ => false,
                 };
                 if (candidate && ReclaimIfDead(lease, slot, image))
@@ -206,7 +206,7 @@ internal sealed partial class RegistryFile
                     return sameId ? throw new PeerIdConflictException(FilePath, id, content.ProcessId) : false;
                 }
 
-                bool stale = nowMs - lease.ReadInt64(offset + HeartbeatOffset) >= content.TtlMs;
+                bool stale = !IsFresh(lease.ReadInt64(offset + HeartbeatOffset), nowMs, content.TtlMs);
                 if (!stale && !sameId)
                 {
                     return false;

@@ -83,6 +83,17 @@ internal static class RegistryLayout
     /// </summary>
     public const long WriterLockOffset = 1L << 40;
 
+    /// <summary>The largest time DateTimeOffset can hold (9999-12-31), in unix ms; larger stored values are corrupt.</summary>
+    public const long MaxUnixMs = 253_402_300_799_999;
+
+    /// <summary>
+    /// Whether a heartbeat at <paramref name="heartbeatMs"/> still keeps its peer alive at <paramref name="nowMs"/>.
+    /// A heartbeat more than a TTL in the future counts as stale too: garbage, or a clock stepped back,
+    /// must not keep a dead peer visible (a live owner rewrites it within one heartbeat interval).
+    /// </summary>
+    public static bool IsFresh(long heartbeatMs, long nowMs, int ttlMs) =>
+        heartbeatMs is >= 0 and <= MaxUnixMs && heartbeatMs > nowMs - ttlMs && heartbeatMs <= nowMs + ttlMs;
+
     public static long LivenessLockOffset(int slot) => WriterLockOffset + 1 + slot;
 
     public static int SlotOffset(int slot) => HeaderSize + (slot * SlotSize);

@@ -94,7 +94,10 @@ internal static class SlotCodec
         int pid = BinaryPrimitives.ReadInt32LittleEndian(slot[PidOffset..]);
         int ttl = BinaryPrimitives.ReadInt32LittleEndian(slot[TtlOffset..]);
         int interval = BinaryPrimitives.ReadInt32LittleEndian(slot[HeartbeatIntervalOffset..]);
-        if (!endpointOk || pid <= 0 || ttl is <= 0 or > MaxTtlMs || interval <= 0)
+        long processStart = BinaryPrimitives.ReadInt64LittleEndian(slot[ProcessStartOffset..]);
+        long published = BinaryPrimitives.ReadInt64LittleEndian(slot[PublishedOffset..]);
+        if (!endpointOk || pid <= 0 || ttl is <= 0 or > MaxTtlMs || interval <= 0
+            || processStart is < 0 or > MaxUnixMs || published is < 0 or > MaxUnixMs)
         {
             return Corrupt(seq, "a numeric field is out of range");
         }
@@ -104,8 +107,8 @@ internal static class SlotCodec
             pid,
             ttl,
             interval,
-            BinaryPrimitives.ReadInt64LittleEndian(slot[ProcessStartOffset..]),
-            BinaryPrimitives.ReadInt64LittleEndian(slot[PublishedOffset..]),
+            processStart,
+            published,
             Encoding.UTF8.GetString(id),
             Encoding.UTF8.GetString(host),
             port,

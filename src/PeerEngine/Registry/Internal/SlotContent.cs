@@ -14,6 +14,9 @@ internal sealed record SlotContent(
     PeerTransport Transport,
     string? UnixPath)
 {
+    /// <summary>Converted once per decode rather than once per snapshot.</summary>
+    public DateTimeOffset ProcessStart { get; } = DateTimeOffset.FromUnixTimeMilliseconds(ProcessStartMs);
+
     public PeerRecord ToRecord(long heartbeatMs) => new(
         Id,
         Host,
@@ -21,6 +24,6 @@ internal sealed record SlotContent(
         Transport,
         UnixPath,
         ProcessId,
-        DateTimeOffset.FromUnixTimeMilliseconds(ProcessStartMs),
+        ProcessStart,
         DateTimeOffset.FromUnixTimeMilliseconds(heartbeatMs));
 }
