@@ -63,6 +63,11 @@ internal sealed partial class RegistryFile
 
             if (candidate < 0)
             {
+                candidate = ReclaimAnyDead(lease, image);
+            }
+
+            if (candidate < 0)
+            {
                 throw new RegistryFullException(FilePath, Capacity);
             }
 
@@ -219,6 +224,25 @@ internal sealed partial class RegistryFile
 
                 return sameId ? throw new PeerIdConflictException(FilePath, id, content.ProcessId) : false;
         }
+    }
+
+    /// <summary>
+    /// The last resort of a full registry: probe every slot of another process, fresh heartbeat or not,
+    /// so a peer killed a moment ago frees its slot now rather than after its TTL. Only here, because
+    /// a probe of a live owner costs a failed syscall and an exception (about 12 µs). Returns a slot
+    /// whose liveness lock is now ours, or -1.
+    /// </summary>
+    private int ReclaimAnyDead(in ViewLease lease, Span<byte> image)
+    {
+        for (int slot = 0; slot < Capacity; slot++)
+        {
+            if (!_owned[slot] && ReclaimIfDead(lease, slot, image) && FileLocks.TryLock(_stream, LivenessLockOffset(slot)))
+            {
+                return slot;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>
