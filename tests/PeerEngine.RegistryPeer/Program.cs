@@ -18,6 +18,7 @@ return args switch
     ["hold-lock", var path] => HoldLock(path),
     ["die-mid-write", var path, var slot] => DieMidWrite(path, Int(slot)),
     ["probe", var path, var offset] => Probe(path, long.Parse(offset, CultureInfo.InvariantCulture)),
+    ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
     _ => Usage(),
 };
 
@@ -140,6 +141,52 @@ static int Probe(string path, long offset)
     return 0;
 }
 
+// The control for the seqlock: copies live slots with plain reads, ignoring the sequence number,
+// and counts copies whose checksum does not match (torn by a concurrent writer).
+static int NaiveRead(string path, int milliseconds)
+{
+    using FileStream file = OpenRaw(path);
+    byte[] header = new byte[HeaderSize];
+    byte[] slot = new byte[SlotSize];
+    long reads = 0;
+    long torn = 0;
+    var clock = System.Diagnostics.Stopwatch.StartNew();
+    while (clock.ElapsedMilliseconds < milliseconds)
+    {
+        RandomAccess.Read(file.SafeFileHandle, header, 0);
+        int highWater = Math.Min(BinaryPrimitives.ReadInt32LittleEndian(header.AsSpan(HighWaterOffset)), 64);
+        for (int i = 0; i < highWater; i++)
+        {
+            RandomAccess.Read(file.SafeFileHandle, slot, HeaderSize + ((long)i * SlotSize));
+            reads++;
+            if (BinaryPrimitives.ReadUInt32LittleEndian(slot.AsSpan(8)) == 1 && SlotChecksum(slot) != BinaryPrimitives.ReadUInt32LittleEndian(slot.AsSpan(12)))
+            {
+                torn++;
+            }
+        }
+    }
+
+    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"torn {torn} reads {reads}"));
+    return 0;
+}
+
+// CRC-32C over [16,56) then [64,512), as docs/registry-format.md specifies.
+static uint SlotChecksum(byte[] slot)
+{
+    uint crc = ~0u;
+    foreach (byte b in slot.AsSpan(16, 40))
+    {
+        crc = System.Numerics.BitOperations.Crc32C(crc, b);
+    }
+
+    foreach (byte b in slot.AsSpan(64, SlotSize - 64))
+    {
+        crc = System.Numerics.BitOperations.Crc32C(crc, b);
+    }
+
+    return ~crc;
+}
+
 static FileStream OpenRaw(string path) => new(path, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite, bufferSize: 0);
 
 static void WriteInt32(FileStream file, long offset, int value)
@@ -162,4 +209,5 @@ internal static partial class Program
     private const int HeaderSize = 4096;
     private const int SlotSize = 512;
     private const int LastWriterPidOffset = 72;
+    private const int HighWaterOffset = 64;
 }

@@ -285,6 +285,25 @@ public sealed class RegistryProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task The_control_a_reader_that_ignores_the_seqlock_does_see_torn_slots_under_the_same_churn()
+    {
+        using var registry = Open();
+        PeerProcess churner = await Track(PeerProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)).ReadyAsync();
+        using var stop = new CancellationTokenSource();
+        Task<List<string>> checker = Task.Run(() => CheckSnapshots(registry, steady: null, stop.Token));
+
+        string result = await Track(PeerProcess.Start("naive-read", _folder.RegistryPath, "3000")).ReadLineAsync();
+        await stop.CancelAsync();
+
+        // Proves the churn test's checks can fail: the same writer tears plain copies, not ours.
+        _output.WriteLine($"naive reader: {result}");
+        string[] words = result.Split(' ');
+        Assert.Equal("torn", words[0]);
+        Assert.True(long.Parse(words[1], CultureInfo.InvariantCulture) > 0, $"the naive reader saw no torn slot: {result}");
+        Assert.Empty(await checker);
+    }
+
+    [Fact]
     public async Task Opening_the_same_file_again_in_process_never_drops_this_process_locks()
     {
         using var registry = Open();
@@ -343,8 +362,15 @@ public sealed class RegistryProcessTests : IDisposable
         snapshots = 0;
         while (!stop.IsCancellationRequested)
         {
-            int count = registry.Discover(buffer);
+            int count = registry.File.Scan(buffer, NowMs(), out ScanSummary summary);
             snapshots++;
+
+            // A checksum failure here means a torn copy got past the sequence check: the seqlock failed.
+            if (summary.Corrupt > 0)
+            {
+                anomalies.Add($"snapshot {snapshots}: {summary.Corrupt} slot(s) failed the checksum");
+            }
+
             ids.Clear();
             bool sawSteady = false;
             foreach (PeerRecord peer in buffer.AsSpan(0, Math.Min(count, buffer.Length)))
