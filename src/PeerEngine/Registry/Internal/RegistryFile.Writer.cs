@@ -160,8 +160,7 @@ internal sealed partial class RegistryFile
                 }
 
                 int offset = SlotOffset(slot);
-                lease.CopyTo(offset, image);
-                CachedSlot decoded = SlotCodec.Decode(image, (ulong)lease.ReadInt64(offset));
+                CachedSlot decoded = DecodeLocked(lease, slot, image);
                 bool candidate = decoded.Kind switch
                 {
                     SlotKind.Corrupt => true,
@@ -192,11 +191,8 @@ internal sealed partial class RegistryFile
     /// <summary>Whether a slot is free to take, reclaiming it first when its owner is dead; throws on a live owner of the same id.</summary>
     private bool InspectForClaim(in ViewLease lease, int slot, string id, long nowMs, Span<byte> image)
     {
+        CachedSlot decoded = DecodeLocked(lease, slot, image);
         int offset = SlotOffset(slot);
-        lease.CopyTo(offset, image);
-
-        // Stable: we hold the writer lock, and the repair pass left no odd sequence.
-        CachedSlot decoded = SlotCodec.Decode(image, (ulong)lease.ReadInt64(offset));
         switch (decoded.Kind)
         {
             case SlotKind.Free:
@@ -224,6 +220,25 @@ internal sealed partial class RegistryFile
 
                 return sameId ? throw new PeerIdConflictException(FilePath, id, content.ProcessId) : false;
         }
+    }
+
+    /// <summary>
+    /// A slot as seen with the writer lock held, where its sequence is stable (the repair pass left none
+    /// odd): the readers' cached copy when it is current, else a fresh decode, which is cached in turn.
+    /// </summary>
+    private CachedSlot DecodeLocked(in ViewLease lease, int slot, Span<byte> image)
+    {
+        int offset = SlotOffset(slot);
+        ulong seq = (ulong)lease.ReadInt64(offset);
+        if (_cache[slot] is { } cached && cached.Seq == seq)
+        {
+            return cached;
+        }
+
+        lease.CopyTo(offset, image);
+        CachedSlot decoded = SlotCodec.Decode(image, seq);
+        _cache[slot] = decoded;
+        return decoded;
     }
 
     /// <summary>
