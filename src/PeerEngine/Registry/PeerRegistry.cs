@@ -64,6 +64,15 @@ public sealed partial class PeerRegistry : IPeerDiscovery, IDisposable
         }
     }
 
+    /// <summary>
+    /// Slots this process found half-written by a writer that died mid-update and reset, since it
+    /// opened the file. The library does not log; a host can report this number.
+    /// </summary>
+    public long RepairedSlots => _file.Repairs;
+
+    /// <summary>Slots this process freed because their owner had died, since it opened the file.</summary>
+    public long ReclaimedSlots => _file.Reclaims;
+
     internal TimeSpan LockTimeout { get; }
 
     internal RegistryFile File => _file;

@@ -49,11 +49,12 @@ public sealed class RegistryProcessTests : IDisposable
     }
 
     [Fact]
-    public async Task Sixteen_processes_publish_concurrently_into_distinct_slots_and_the_killed_half_disappears_within_the_TTL()
+    public async Task Sixteen_processes_create_and_publish_concurrently_into_distinct_slots_and_the_killed_half_disappears_within_the_TTL()
     {
-        using var registry = Open();
+        // The file does not exist yet: the children also race to create it, and exactly one may.
         List<PeerProcess> peers = [.. Enumerable.Range(0, 16).Select(i => StartPublisher($"proc-{i}", 6000 + i))];
         await Task.WhenAll(peers.Select(p => p.ReadyAsync()));
+        using var registry = Open();
 
         var buffer = new PeerRecord[64];
         var slots = new int[64];
@@ -88,7 +89,9 @@ public sealed class RegistryProcessTests : IDisposable
         Assert.True(gone <= Ttl + TimeSpan.FromMilliseconds(500), $"killed peers took {gone.TotalMilliseconds:0} ms to disappear");
 
         // Dead (lock free, heartbeat stale): reclaimable. The survivors' slots are not touched.
+        long reclaimed = registry.ReclaimedSlots;
         Assert.Equal(8, registry.Sweep());
+        Assert.Equal(reclaimed + 8, registry.ReclaimedSlots);
         Assert.Equal(8, registry.Discover().Count);
 
         Assert.All(await Task.WhenAll(kept.Select(p => p.ExitGracefullyAsync())), code => Assert.Equal(0, code));
@@ -144,7 +147,7 @@ public sealed class RegistryProcessTests : IDisposable
         using IPeerRegistration bystander = registry.Publish(Peer("bystander", 2));
         wasHere.Dispose();
         long generation = registry.Generation;
-        long repairs = registry.File.Repairs;
+        long repairs = registry.RepairedSlots;
 
         var slots = new int[1];
         registry.File.Scan(new PeerRecord[1], NowMs(), out _, slots);
@@ -163,7 +166,7 @@ public sealed class RegistryProcessTests : IDisposable
         writer.Kill();
         using IPeerRegistration next = registry.Publish(Peer("next", 3));
 
-        Assert.Equal(repairs + 1, registry.File.Repairs);
+        Assert.Equal(repairs + 1, registry.RepairedSlots);
         Assert.Equal(generation + 2, registry.Generation);
         Assert.Equal(["bystander", "next"], registry.Discover().Select(p => p.Id).Order());
         registry.File.Scan([], NowMs(), out summary);
