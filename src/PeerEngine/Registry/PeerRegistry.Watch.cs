@@ -12,8 +12,8 @@ public sealed partial class PeerRegistry
     /// <summary>
     /// Yields the current live peers at once, then each change to that set, polling every
     /// <see cref="PeerRegistryOptions.WatchInterval"/>. A poll reads one counter; the slots are only
-    /// scanned when the generation moved, a live peer's TTL is due, or an expired peer might come back
-    /// (a stopped process resumed). Ends when <paramref name="cancellationToken"/> is cancelled or the
+    /// scanned when the generation moved, a live peer's next heartbeat or TTL is due, or an expired
+    /// peer might come back (a stopped process resumed). Ends when <paramref name="cancellationToken"/> is cancelled or the
     /// registry is disposed.
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration (without an exception).</param>
@@ -30,9 +30,10 @@ public sealed partial class PeerRegistry
                 yield break;
             }
 
-            // Expiry and a stopped peer's return are a matter of time, which the generation cannot show.
+            // Expiry, a killed owner's missed heartbeat and a stopped peer's return are a matter of
+            // time, which the generation cannot show.
             bool due = _file.ReadGeneration() != summary.Generation
-                       || NowMs() >= summary.NextExpiryMs
+                       || NowMs() >= summary.NextCheckMs
                        || summary.Expired > 0
                        || summary.InFlux > 0;
             if (!due)

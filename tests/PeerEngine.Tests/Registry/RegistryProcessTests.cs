@@ -99,6 +99,24 @@ public sealed class RegistryProcessTests : IDisposable
     }
 
     [Fact]
+    public async Task A_killed_peer_leaves_discovery_at_its_first_missed_heartbeat_long_before_its_TTL()
+    {
+        using var registry = Open();
+        PeerProcess peer = await Track(PeerProcess.Start("publish", _folder.RegistryPath, "short-lived", "1", "10000", HeartbeatArg)).ReadyAsync();
+        Assert.Single(registry.Discover());
+
+        peer.Kill();
+        TimeSpan gone = await Eventually.WaitUntilAsync(() => registry.Discover().Count == 0, TimeSpan.FromSeconds(5), "the killed peer leaves discovery");
+
+        // TTL 10 s, heartbeat 250 ms: missed after 375 ms, then one probe of its (free) liveness lock.
+        _output.WriteLine($"killed peer with a 10 s TTL left discovery {gone.TotalMilliseconds:0} ms after SIGKILL");
+        registry.File.Scan([], NowMs(), out ScanSummary summary);
+        Assert.Equal(1, summary.Dead);
+        Assert.Equal(0, summary.Expired);
+        Assert.Equal(1, registry.Sweep());
+    }
+
+    [Fact]
     public async Task A_full_registry_takes_a_new_peer_as_soon_as_an_owner_is_killed_without_waiting_for_its_TTL()
     {
         using var registry = Open(capacity: 2);
@@ -188,7 +206,19 @@ public sealed class RegistryProcessTests : IDisposable
         sleeper.Stop();
         try
         {
-            await Eventually.WaitUntilAsync(() => registry.Discover().Count == 0, Ttl + TimeSpan.FromSeconds(2), "the stopped peer is hidden");
+            // It misses heartbeats long before its TTL, and readers probe it: its lock is held, so it
+            // is never judged dead, only hidden once the TTL has passed.
+            int judgedDead = 0;
+            await Eventually.WaitUntilAsync(
+                () =>
+                {
+                    int visible = registry.File.Scan(found, NowMs(), out ScanSummary scan);
+                    judgedDead += scan.Dead;
+                    return visible == 0;
+                },
+                Ttl + TimeSpan.FromSeconds(2),
+                "the stopped peer is hidden");
+            Assert.Equal(0, judgedDead);
 
             // Its liveness lock is still held: not dead, so neither a sweep nor a claim may take the slot.
             Assert.Equal(0, registry.Sweep());

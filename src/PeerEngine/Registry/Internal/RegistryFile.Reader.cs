@@ -14,8 +14,19 @@ internal sealed partial class RegistryFile
     // slot left odd by a dead writer stays skipped until the next writer repairs it.
     private const int MaxAttempts = 64;
 
+    // Bounds how often a reader probes one slot whatever the owner's heartbeat interval: a failed
+    // probe costs a syscall and an exception.
+    private const int MinProbeIntervalMs = 100;
+
     // Decoded slots by index, each valid for one sequence number; see CachedSlot.
     private readonly CachedSlot?[] _cache;
+
+    // Per slot: the registration (sequence) and last heartbeat at which a probe found its owner dead.
+    // A dead owner writes neither again, so while both are unchanged the verdict stands, unprobed.
+    private readonly DeadOwner?[] _deadOwners;
+
+    // Per slot: when (unix ms, the registry clock) its liveness lock was last probed by a reader.
+    private readonly long[] _probedAtMs;
 
     /// <summary>The membership generation: bumped on every claim, release, reclaim and repair.</summary>
     public long ReadGeneration()
@@ -35,7 +46,7 @@ internal sealed partial class RegistryFile
     public int Scan(Span<PeerRecord> destination, long nowMs, out ScanSummary summary, Span<int> slots = default)
     {
         summary = default;
-        summary.NextExpiryMs = long.MaxValue;
+        summary.NextCheckMs = long.MaxValue;
         using ViewLease lease = _view.Acquire();
         summary.Generation = lease.ReadInt64(GenerationOffset);
         Volatile.ReadBarrier();
@@ -63,7 +74,14 @@ internal sealed partial class RegistryFile
                 continue;
             }
 
-            summary.NextExpiryMs = Math.Min(summary.NextExpiryMs, heartbeatMs + content.TtlMs);
+            long missedBeatMs = MissedBeatAt(heartbeatMs, content);
+            if (nowMs >= missedBeatMs && IsOwnerDead(slot, cached.Seq, heartbeatMs, nowMs, content.HeartbeatIntervalMs))
+            {
+                summary.Dead++;
+                continue;
+            }
+
+            summary.NextCheckMs = Math.Min(summary.NextCheckMs, Math.Max(nowMs + 1, Math.Min(heartbeatMs + content.TtlMs, missedBeatMs)));
             if (count < destination.Length)
             {
                 destination[count] = content.ToRecord(heartbeatMs);
@@ -78,6 +96,54 @@ internal sealed partial class RegistryFile
 
         summary.Live = count;
         return count;
+    }
+
+    /// <summary>When a heartbeat counts as missed: one and a half of the owner's intervals after the last one.</summary>
+    private static long MissedBeatAt(long heartbeatMs, SlotContent content) =>
+        heartbeatMs + content.HeartbeatIntervalMs + (content.HeartbeatIntervalMs / 2);
+
+    /// <summary>
+    /// For a live-looking slot whose owner missed a heartbeat: probes its liveness lock (at most once
+    /// per heartbeat interval, and never one of this process's own slots). Taking it means the kernel
+    /// released it, so the owner is dead and the peer is hidden now instead of at the end of its TTL.
+    /// A stopped or merely slow owner still holds it and stays visible until its TTL.
+    /// </summary>
+    private bool IsOwnerDead(int slot, ulong seq, long heartbeatMs, long nowMs, int heartbeatIntervalMs)
+    {
+        if (_deadOwners[slot] is { } dead && dead.Seq == seq && dead.HeartbeatMs == heartbeatMs)
+        {
+            return true;
+        }
+
+        if (nowMs - Volatile.Read(ref _probedAtMs[slot]) < Math.Max(heartbeatIntervalMs, MinProbeIntervalMs))
+        {
+            return false;
+        }
+
+        // Record locks belong to the process: the probe's unlock must not race this process's writers,
+        // which take and drop liveness locks under the same gate. A busy gate just skips the probe.
+        if (!_writerGate.TryEnter())
+        {
+            return false;
+        }
+
+        try
+        {
+            Volatile.Write(ref _probedAtMs[slot], nowMs);
+            long lockOffset = LivenessLockOffset(slot);
+            if (_owned[slot] || !FileLocks.TryLock(_stream, lockOffset))
+            {
+                return false;
+            }
+
+            FileLocks.Unlock(_stream, lockOffset);
+            _deadOwners[slot] = new DeadOwner(seq, heartbeatMs);
+            return true;
+        }
+        finally
+        {
+            _writerGate.Exit();
+        }
     }
 
     /// <summary>The registration id in <paramref name="slot"/> when it holds a valid live peer (tests and diagnostics).</summary>

@@ -142,7 +142,7 @@ internal sealed partial class RegistryFile
         }
     }
 
-    /// <summary>Frees the slots of dead owners (stale heartbeat and a free liveness lock) and corrupt slots nobody owns.</summary>
+    /// <summary>Frees the slots of dead owners (a stale or missed heartbeat and a free liveness lock) and corrupt slots nobody owns.</summary>
     public int Sweep(long nowMs, TimeSpan lockTimeout)
     {
         EnterWriter(lockTimeout);
@@ -164,7 +164,7 @@ internal sealed partial class RegistryFile
                 bool candidate = decoded.Kind switch
                 {
                     SlotKind.Corrupt => true,
-                    SlotKind.Live => !IsFresh(lease.ReadInt64(offset + HeartbeatOffset), nowMs, decoded.Content!.TtlMs),
+                    SlotKind.Live => IsSuspect(lease.ReadInt64(offset + HeartbeatOffset), nowMs, decoded.Content!),
                     _ => false,
                 };
                 if (candidate && ReclaimIfDead(lease, slot, image))
@@ -207,8 +207,7 @@ internal sealed partial class RegistryFile
                     return sameId ? throw new PeerIdConflictException(FilePath, id, content.ProcessId) : false;
                 }
 
-                bool stale = !IsFresh(lease.ReadInt64(offset + HeartbeatOffset), nowMs, content.TtlMs);
-                if (!stale && !sameId)
+                if (!IsSuspect(lease.ReadInt64(offset + HeartbeatOffset), nowMs, content) && !sameId)
                 {
                     return false;
                 }
@@ -221,6 +220,10 @@ internal sealed partial class RegistryFile
                 return sameId ? throw new PeerIdConflictException(FilePath, id, content.ProcessId) : false;
         }
     }
+
+    /// <summary>Whether a live slot's owner may be dead, and is worth a probe: its heartbeat is stale or one is missed.</summary>
+    private static bool IsSuspect(long heartbeatMs, long nowMs, SlotContent content) =>
+        !IsFresh(heartbeatMs, nowMs, content.TtlMs) || nowMs >= MissedBeatAt(heartbeatMs, content);
 
     /// <summary>
     /// A slot as seen with the writer lock held, where its sequence is stable (the repair pass left none

@@ -26,6 +26,8 @@ internal sealed partial class RegistryFile : IDisposable
         Capacity = capacity;
         _owned = new bool[capacity];
         _cache = new CachedSlot?[capacity];
+        _deadOwners = new DeadOwner?[capacity];
+        _probedAtMs = new long[capacity];
     }
 
     public string FilePath { get; }

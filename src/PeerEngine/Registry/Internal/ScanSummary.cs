@@ -9,6 +9,9 @@ internal struct ScanSummary
     /// <summary>Owned slots whose heartbeat is older than their TTL: dead, hung or stopped.</summary>
     public int Expired;
 
+    /// <summary>Slots with a fresh-looking heartbeat whose owner a liveness-lock probe found dead.</summary>
+    public int Dead;
+
     /// <summary>Slots skipped because a writer was rewriting them (or died doing so) for the whole retry budget.</summary>
     public int InFlux;
 
@@ -18,6 +21,9 @@ internal struct ScanSummary
     /// <summary>The membership generation read before the pass.</summary>
     public long Generation;
 
-    /// <summary>The earliest time (unix ms) a live peer expires unless it heartbeats again; <see cref="long.MaxValue"/> when none.</summary>
-    public long NextExpiryMs;
+    /// <summary>
+    /// The earliest time (unix ms) the result may change with no write to the file: a live peer's
+    /// heartbeat counts as missed (its owner gets probed) or its TTL ends. <see cref="long.MaxValue"/> when none.
+    /// </summary>
+    public long NextCheckMs;
 }
