@@ -13,7 +13,10 @@ public sealed partial class PeerRegistry
     /// live peers there are; when that is more than the buffer holds, only the first
     /// <c>destination.Length</c> were written. Takes no lock and allocates nothing once this process
     /// has seen each peer's slot. A peer is live while its heartbeat is younger than the TTL its owner
-    /// published; a slot being rewritten at that instant is skipped, never returned half-written.
+    /// published and its owner is not found dead: once a heartbeat is missed, the owner's liveness
+    /// lock is probed (at most once per heartbeat interval), so a killed peer vanishes in about one
+    /// and a half heartbeat intervals. A slot being rewritten at that instant is skipped, never
+    /// returned half-written.
     /// </summary>
     /// <param name="destination">Where to write the peers.</param>
     public int Discover(Span<PeerRecord> destination)

@@ -347,8 +347,16 @@ public sealed class RegistryProcessTests : IDisposable
         string link = _folder.PathOf("link");
         Directory.CreateSymbolicLink(link, _folder.FolderPath);
 
-        // The same file by another spelling: through a symlinked folder, and with "..".
-        string[] aliases = [Path.Combine(link, "registry.bin"), Path.Combine(_folder.FolderPath, "..", Path.GetFileName(_folder.FolderPath), "registry.bin")];
+        string hardLink = _folder.PathOf("hard-link.bin");
+        using (var ln = Process.Start("ln", [_folder.RegistryPath, hardLink]))
+        {
+            await ln.WaitForExitAsync();
+            Assert.Equal(0, ln.ExitCode);
+        }
+
+        // The same file by another spelling: through a symlinked folder, with "..", and by a hard link
+        // (a different canonical path: recognised by its epoch and a nonce written through the mapping).
+        string[] aliases = [Path.Combine(link, "registry.bin"), Path.Combine(_folder.FolderPath, "..", Path.GetFileName(_folder.FolderPath), "registry.bin"), hardLink];
         foreach (string alias in aliases)
         {
             using var again = new PeerRegistry(new PeerRegistryOptions { Path = alias, Ttl = Ttl, HeartbeatInterval = TimeSpan.FromMilliseconds(HeartbeatMs) });
@@ -364,6 +372,22 @@ public sealed class RegistryProcessTests : IDisposable
         }
 
         Assert.Equal("free", await Track(PeerProcess.Start("probe", _folder.RegistryPath, livenessByte)).ReadLineAsync());
+    }
+
+    [Fact]
+    public void A_copy_of_the_file_shares_the_epoch_but_is_told_apart_as_another_file()
+    {
+        using var registry = Open();
+        using IPeerRegistration registration = registry.Publish(Peer("original", 1));
+        string copy = _folder.PathOf("copy.bin");
+        File.Copy(_folder.RegistryPath, copy);
+
+        using var copied = new PeerRegistry(new PeerRegistryOptions { Path = copy });
+
+        Assert.NotSame(registry.File, copied.File);
+        Assert.Equal(registry.File.Epoch, copied.File.Epoch);
+        using IPeerRegistration other = copied.Publish(Peer("in-copy", 2));
+        Assert.Equal("original", Assert.Single(registry.Discover()).Id);
     }
 
     [Fact]

@@ -18,6 +18,10 @@ internal sealed partial class RegistryFile : IDisposable
     private readonly FileStream _stream;
     private readonly MappedView _view;
 
+    // Further descriptors of this same file, opened under another path (a hard link, a bind mount).
+    // They stay open until this file closes: closing one would drop every record lock of the process.
+    private readonly List<FileStream> _aliases = [];
+
     private RegistryFile(string path, FileStream stream, MappedView view, int capacity)
     {
         FilePath = path;
@@ -28,7 +32,12 @@ internal sealed partial class RegistryFile : IDisposable
         _cache = new CachedSlot?[capacity];
         _deadOwners = new DeadOwner?[capacity];
         _probedAtMs = new long[capacity];
+        using ViewLease lease = view.Acquire();
+        Epoch = (ulong)lease.ReadInt64(EpochOffset);
     }
+
+    /// <summary>The random number written at creation: equal epochs mean the same file or a copy of it.</summary>
+    public ulong Epoch { get; }
 
     public string FilePath { get; }
 
@@ -91,9 +100,59 @@ internal sealed partial class RegistryFile : IDisposable
     {
         _view.Dispose();
 
-        // Closing the one descriptor also drops any liveness lock still held, which is what we want:
-        // the registry is closed only after its registrations are released.
+        // Closing the descriptor also drops any liveness lock still held, which is what we want: the
+        // registry is closed only after its registrations are released.
         _stream.Dispose();
+        foreach (FileStream alias in _aliases)
+        {
+            alias.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="candidate"/>, just opened under another path, is this very file; if so
+    /// its descriptor is kept (never closed early) and the caller uses this file instead. Epochs tell
+    /// copies from strangers; a nonce written through this mapping and read back through the
+    /// candidate's descriptor tells the file itself from a copy.
+    /// </summary>
+    public bool TryAdopt(RegistryFile candidate, TimeSpan lockTimeout)
+    {
+        if (candidate.Epoch != Epoch || candidate.Capacity != Capacity)
+        {
+            return false;
+        }
+
+        bool same = true;
+        try
+        {
+            EnterWriter(lockTimeout);
+            try
+            {
+                using ViewLease lease = _view.Acquire();
+                long nonce = BinaryPrimitives.ReadInt64LittleEndian(RandomNumberGenerator.GetBytes(8)) | 1;
+                lease.WriteInt64(AliasProbeOffset, nonce);
+                Interlocked.MemoryBarrier();
+                byte[] seen = new byte[sizeof(long)];
+                ReadAt(candidate._stream, seen, AliasProbeOffset);
+                lease.WriteInt64(AliasProbeOffset, 0);
+                same = BinaryPrimitives.ReadInt64LittleEndian(seen) == nonce;
+            }
+            finally
+            {
+                ExitWriter();
+            }
+        }
+        finally
+        {
+            // When unsure (the probe failed), keeping the descriptor open is the safe side.
+            if (same)
+            {
+                candidate._view.Dispose();
+                _aliases.Add(candidate._stream);
+            }
+        }
+
+        return same;
     }
 
     private static HeaderStatus ReadHeader(FileStream stream, string path, out int capacity)

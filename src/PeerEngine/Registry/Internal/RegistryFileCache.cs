@@ -3,8 +3,9 @@ using System.Runtime.Versioning;
 namespace PeerEngine.Registry.Internal;
 
 /// <summary>
-/// The process-wide table of open registry files, keyed by canonical path and reference-counted, so
-/// that every <see cref="PeerRegistry"/> on one file shares one descriptor. A second descriptor would
+/// The process-wide table of open registry files, keyed by canonical path (several paths may lead to
+/// one file) and reference-counted, so that every <see cref="PeerRegistry"/> on one file shares one
+/// descriptor. A second descriptor would
 /// be a trap: fcntl locks belong to the process, and closing any descriptor of the file releases all
 /// of them, silently freeing this process's writer and liveness locks while it still runs.
 /// </summary>
@@ -21,7 +22,10 @@ internal static class RegistryFileCache
         {
             if (!Open.TryGetValue(key, out RegistryFile? file))
             {
-                file = RegistryFile.Open(key, capacityIfCreating, lockTimeout, nowMs);
+                RegistryFile opened = RegistryFile.Open(key, capacityIfCreating, lockTimeout, nowMs);
+
+                // A hard link or a bind mount reaches an open file under another canonical path.
+                file = Open.Values.Distinct().FirstOrDefault(existing => existing.TryAdopt(opened, lockTimeout)) ?? opened;
                 Open.Add(key, file);
             }
 
@@ -39,7 +43,11 @@ internal static class RegistryFileCache
                 return;
             }
 
-            Open.Remove(file.FilePath);
+            foreach (string key in Open.Where(entry => ReferenceEquals(entry.Value, file)).Select(entry => entry.Key).ToList())
+            {
+                Open.Remove(key);
+            }
+
             file.Dispose();
         }
     }

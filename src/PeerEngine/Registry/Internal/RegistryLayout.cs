@@ -49,6 +49,9 @@ internal static class RegistryLayout
     public const int ReadyOffset = 88;
     public const uint ReadyValue = 1;
 
+    /// <summary>Scratch for telling whether two paths are one file; written and cleared under the writer lock.</summary>
+    public const int AliasProbeOffset = 96;
+
     // Slot fields, relative to the slot's start.
     public const int SeqOffset = 0;
     public const int StateOffset = 8;
