@@ -90,6 +90,47 @@ public sealed class PeerRegistryTests : IDisposable
     }
 
     [Fact]
+    public async Task Threads_of_one_process_publishing_and_reading_at_once_keep_the_registry_exact()
+    {
+        // fcntl locks belong to the process, so these threads are serialised only by the in-process
+        // gate; each uses its own PeerRegistry instance, all sharing one descriptor.
+        const int Threads = 4;
+        const int Cycles = 200;
+        using var observer = Open();
+        long before = observer.Generation;
+        using var stop = new CancellationTokenSource();
+        var anomalies = new List<string>();
+        Task reader = Task.Run(() =>
+        {
+            var buffer = new PeerRecord[64];
+            while (!stop.IsCancellationRequested)
+            {
+                int count = observer.Discover(buffer);
+                var ids = buffer[..Math.Min(count, buffer.Length)].Select(p => p.Id).ToList();
+                if (ids.Count != ids.Distinct().Count() || ids.Any(id => !id.StartsWith('t')))
+                {
+                    anomalies.Add(string.Join(",", ids));
+                }
+            }
+        });
+
+        await Task.WhenAll(Enumerable.Range(0, Threads).Select(t => Task.Run(() =>
+        {
+            using var registry = Open();
+            for (int i = 0; i < Cycles; i++)
+            {
+                using IPeerRegistration registration = registry.Publish(new PeerAnnouncement { Id = $"t{t}-{i}", Host = "127.0.0.1", Port = 1 + i });
+            }
+        })));
+        await stop.CancelAsync();
+        await reader;
+
+        Assert.Empty(anomalies);
+        Assert.Equal(before + (Threads * Cycles * 2), observer.Generation);
+        Assert.Empty(observer.Discover());
+    }
+
+    [Fact]
     public void A_full_registry_throws_RegistryFullException_without_touching_live_slots_and_accepts_again_after_an_unpublish()
     {
         using var registry = Open(capacity: 4);
