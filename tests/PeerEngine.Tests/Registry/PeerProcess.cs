@@ -1,0 +1,143 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+
+namespace PeerEngine.Tests.Registry;
+
+/// <summary>
+/// One real child process running PeerEngine.RegistryPeer (<c>dotnet PeerEngine.RegistryPeer.dll MODE ...</c>).
+/// Killed on dispose if still running.
+/// </summary>
+internal sealed class PeerProcess : IDisposable
+{
+    private static readonly string PeerDll = Path.Combine(AppContext.BaseDirectory, "PeerEngine.RegistryPeer.dll");
+    private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
+
+    private readonly Process _process;
+    private readonly StringBuilder _stderr = new();
+    private bool _disposed;
+
+    private PeerProcess(Process process)
+    {
+        _process = process;
+        _process.ErrorDataReceived += (_, e) =>
+        {
+            if (e.Data is not null)
+            {
+                lock (_stderr)
+                {
+                    _stderr.AppendLine(e.Data);
+                }
+            }
+        };
+        _process.BeginErrorReadLine();
+    }
+
+    public int Id => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public static PeerProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        info.ArgumentList.Add(PeerDll);
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        foreach ((string name, string value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
+
+        return new PeerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+    }
+
+    public static PeerProcess Start(params string[] args) => Start(null, args);
+
+    /// <summary>Waits for the next stdout line (the child's "ready ..." or a result) and returns it.</summary>
+    public async Task<string> ReadLineAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        string? line = await _process.StandardOutput.ReadLineAsync(timeout.Token);
+        return line ?? throw new InvalidOperationException($"peer {Id} closed stdout (exit {(_process.HasExited ? _process.ExitCode : -1)}): {Stderr}");
+    }
+
+    /// <summary>Waits for the "ready" line.</summary>
+    public async Task<PeerProcess> ReadyAsync()
+    {
+        string line = await ReadLineAsync();
+        Assert.StartsWith($"ready {Id.ToString(CultureInfo.InvariantCulture)}", line, StringComparison.Ordinal);
+        return this;
+    }
+
+    public string Stderr
+    {
+        get
+        {
+            lock (_stderr)
+            {
+                return _stderr.ToString();
+            }
+        }
+    }
+
+    /// <summary>SIGKILL (what <see cref="Process.Kill()"/> sends on Linux), then reaps the child.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
+    public void Stop() => Signal("STOP");
+
+    public void Continue() => Signal("CONT");
+
+    /// <summary>Closes the child's stdin, its cue to unpublish and exit, and waits for the exit code.</summary>
+    public async Task<int> ExitGracefullyAsync()
+    {
+        _process.StandardInput.Close();
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public async Task<int> WaitForExitAsync()
+    {
+        using var timeout = new CancellationTokenSource(ReadyTimeout);
+        await _process.WaitForExitAsync(timeout.Token);
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+            _process.WaitForExit();
+        }
+
+        _process.Dispose();
+    }
+
+    private void Signal(string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", $"-{signal} {Id.ToString(CultureInfo.InvariantCulture)}") { UseShellExecute = false })
+                         ?? throw new InvalidOperationException("kill did not start");
+        kill.WaitForExit();
+        Assert.Equal(0, kill.ExitCode);
+    }
+}
