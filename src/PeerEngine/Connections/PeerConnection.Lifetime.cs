@@ -77,7 +77,7 @@ internal sealed partial class PeerConnection
         }
 
         PeerEngineLog.ProtocolViolation(_logger, Name, error);
-        PeerEngineMetrics.ProtocolErrors.Add(1, new KeyValuePair<string, object?>("error.code", (int)error.Code));
+        _metrics.Error(error.Code, sent: true);
         EndConversation(reason);
         WriteControl(new Internal.ErrorFrame(0, error.Code, error.Message));
         CompleteOutput();
@@ -185,7 +185,7 @@ internal sealed partial class PeerConnection
         }
 
         _heartbeat.Unregister(this);
-        PeerEngineMetrics.ActiveConnections.Add(-1);
+        _metrics.ConnectionClosed(this, ShutdownReason);
         PeerEngineLog.Closed(_logger, Name, ShutdownReasons.Describe(ShutdownReason));
         if (_handshaken.TrySetException(new ConnectionLostException(ShutdownReason)))
         {

@@ -13,9 +13,13 @@ internal sealed partial class PeerConnection
     private bool _helloReceived;
     private InboundBatch _batch;
     private long _framesReceived;
+    private long _bytesReceived;
 
-    /// <summary>Valid frames received since the connection opened.</summary>
-    public long FramesReceived => Interlocked.Read(ref _framesReceived);
+    /// <summary>Frames received since the connection opened.</summary>
+    public long FramesReceived => Volatile.Read(ref _framesReceived);
+
+    /// <summary>Frame bytes (headers included) received since the connection opened.</summary>
+    public long BytesReceived => Volatile.Read(ref _bytesReceived);
     private bool _discarding;
 
     private async Task ReceiveLoopAsync()
@@ -114,7 +118,9 @@ internal sealed partial class PeerConnection
 
     private async ValueTask<ProtocolError> OnFrameAsync(Frame frame)
     {
-        Interlocked.Increment(ref _framesReceived);
+        // Only the receive loop writes these; the metrics read them when a collector asks.
+        Volatile.Write(ref _framesReceived, _framesReceived + 1);
+        Volatile.Write(ref _bytesReceived, _bytesReceived + WireProtocol.HeaderSize + frame.Payload.Length);
         if (!_helloReceived)
         {
             return OnHandshakeFrame(frame);
@@ -188,6 +194,7 @@ internal sealed partial class PeerConnection
             ErrorFrame refusal = GoodbyeSent
                 ? new ErrorFrame(frame.CorrelationId, ErrorCode.ShuttingDown, "the node is shutting down")
                 : new ErrorFrame(frame.CorrelationId, ErrorCode.NoHandler, "no request handler is registered");
+            _metrics.Error(GoodbyeSent ? ErrorCode.ShuttingDown : ErrorCode.NoHandler, sent: true);
             await WriteAsync(refusal, _lifetime.Token).ConfigureAwait(false);
             return;
         }
@@ -214,6 +221,7 @@ internal sealed partial class PeerConnection
             return malformed;
         }
 
+        _metrics.Error(code, sent: false);
         if (frame.CorrelationId == 0)
         {
             // The peer closes after a connection ERROR (rule 5): stop, and read out what is left.

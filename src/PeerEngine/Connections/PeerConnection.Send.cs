@@ -18,6 +18,14 @@ internal sealed partial class PeerConnection
     private Task<FlushResult>? _blockedFlush;
     private bool _outputClosed;
     private bool _outputCompleted;
+    private long _framesSent;
+    private long _bytesSent;
+
+    /// <summary>Frames written to the peer since the connection opened.</summary>
+    public long FramesSent => Volatile.Read(ref _framesSent);
+
+    /// <summary>Frame bytes (headers included) written to the peer since the connection opened.</summary>
+    public long BytesSent => Volatile.Read(ref _bytesSent);
 
     /// <summary>
     /// Sends a REQUEST and waits for its answer: the RESPONSE payload, which the caller disposes.
@@ -163,7 +171,7 @@ internal sealed partial class PeerConnection
             else
             {
                 // Written behind the blocked flush; the next flush (or the output's completion) commits it.
-                frame.WriteTo(_transport.Output);
+                CountSent(frame.WriteTo(_transport.Output));
             }
         }
     }
@@ -196,8 +204,15 @@ internal sealed partial class PeerConnection
             throw Lost();
         }
 
-        frame.WriteTo(_transport.Output);
+        CountSent(frame.WriteTo(_transport.Output));
         FlushLocked();
+    }
+
+    /// <summary>Counted under the write lock: one writer at a time, readers see whole values.</summary>
+    private void CountSent(int frameLength)
+    {
+        Volatile.Write(ref _framesSent, _framesSent + 1);
+        Volatile.Write(ref _bytesSent, _bytesSent + frameLength);
     }
 
     private void FlushLocked()

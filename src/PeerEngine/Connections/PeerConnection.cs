@@ -23,6 +23,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly ConnectionHandlers _handlers;
     private readonly ConnectionHeartbeat _heartbeat;
     private readonly ILogger _logger;
+    private readonly PeerEngineMetrics _metrics;
     private readonly TimeProvider _time;
     private readonly FrameReader _reader;
     private readonly PendingRequestTable _requests;
@@ -33,25 +34,18 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _receiving = Task.CompletedTask;
 
-    public PeerConnection(
-        TransportConnection transport,
-        ConnectionRole role,
-        string localNodeId,
-        PeerConnectionOptions options,
-        ConnectionHandlers handlers,
-        ConnectionHeartbeat heartbeat,
-        ILogger logger,
-        TimeProvider time)
+    public PeerConnection(TransportConnection transport, ConnectionRole role, ConnectionSettings settings)
     {
-        NodeIdSyntax.Validate(localNodeId, nameof(localNodeId));
         _transport = transport;
         Role = role;
-        LocalNodeId = localNodeId;
+        LocalNodeId = settings.LocalNodeId;
+        PeerConnectionOptions options = settings.Options;
         _options = options;
-        _handlers = handlers;
-        _heartbeat = heartbeat;
-        _logger = logger;
-        _time = time;
+        _handlers = settings.Handlers;
+        _heartbeat = settings.Heartbeat;
+        _logger = settings.Logger;
+        _time = settings.Time;
+        _metrics = settings.Metrics;
         _reader = new FrameReader(options.MaxPayloadLength);
         _requests = new PendingRequestTable(OnOutgoingRemoved);
         _pings = new PendingRequestTable();
@@ -86,6 +80,9 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     /// <summary>Outgoing requests awaiting their answer (the pool's load measure).</summary>
     public int OutgoingRequests => _requests.Count;
 
+    /// <summary>The id of the latest outgoing request (it changes with every request).</summary>
+    public uint LastRequestId => _requests.LastIssuedId;
+
     /// <summary>Requests and messages from the peer being handled now.</summary>
     public int IncomingInFlight => _options.MaxRequestsInFlight - _inboundSlots.CurrentCount;
 
@@ -99,6 +96,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     internal CancellationToken Lifetime => _lifetime.Token;
 
     internal ILogger Logger => _logger;
+
+    internal PeerEngineMetrics Metrics => _metrics;
 
     internal int MaxPayloadLength => _options.MaxPayloadLength;
 
@@ -115,7 +114,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         }
 
         _heartbeat.Register(this);
-        PeerEngineMetrics.ActiveConnections.Add(1);
+        _metrics.ConnectionOpened(this);
         _receiving = ReceiveLoopAsync();
     }
 

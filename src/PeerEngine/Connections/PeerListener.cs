@@ -65,7 +65,7 @@ internal sealed class PeerListener : IAsyncDisposable
     {
         options ??= new PeerListenerOptions();
         options.Validate();
-        SocketListener socket = SocketListener.Bind(endPoint, options.ListenBacklog, settings.SocketOptions, settings.Logger, settings.Time);
+        SocketListener socket = SocketListener.Bind(endPoint, options.ListenBacklog, settings.SocketOptions, settings.Logger, settings.Time, settings.Metrics);
         var listener = new PeerListener(socket, settings, options);
         listener.Start();
         return listener;
@@ -128,7 +128,7 @@ internal sealed class PeerListener : IAsyncDisposable
                 // Refused at once rather than queued, as Kestrel does: the peer learns now, and an
                 // accepted-but-unserved connection would hold a descriptor for nothing.
                 Interlocked.Increment(ref _rejected);
-                PeerEngineMetrics.RejectedConnections.Add(1);
+                _settings.Metrics.RejectedConnections.Add(1);
                 PeerEngineLog.ConnectionRejected(_settings.Logger, transport.RemoteEndPoint, active, _options.MaxConnections);
                 transport.Abort();
                 _ = transport.DisposeAsync().AsTask();

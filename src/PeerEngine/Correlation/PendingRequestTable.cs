@@ -13,6 +13,9 @@ internal sealed class PendingRequestTable(Action? onRemoved = null)
     private uint _lastId;
     private bool _closed;
 
+    /// <summary>The id given to the latest request: it changes with every request, so it tells whether any was made.</summary>
+    public uint LastIssuedId => Volatile.Read(ref _lastId);
+
     /// <summary>Requests awaiting an answer.</summary>
     public int Count
     {

@@ -16,6 +16,18 @@ internal static partial class PeerEngineLog
     [LoggerMessage(102, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: {Active} connections open, the limit is {Limit} (option MaxConnections)")]
     public static partial void ConnectionRejected(ILogger logger, EndPoint? remoteEndPoint, int active, int limit);
 
+    [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} (unix socket: {UnixSocketPath})")]
+    public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint? tcpEndPoint, string? unixSocketPath);
+
+    [LoggerMessage(302, LogLevel.Information, "Node {NodeId} stopped")]
+    public static partial void NodeStopped(ILogger logger, string nodeId);
+
+    [LoggerMessage(303, LogLevel.Warning, "Watching the registry failed; peers are no longer followed")]
+    public static partial void DiscoveryFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(304, LogLevel.Error, "A PeerJoined or PeerLeft event handler threw")]
+    public static partial void EventHandlerFailed(ILogger logger, Exception exception);
+
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
     public static partial void Handshaken(ILogger logger, string connection, string peerId);
 

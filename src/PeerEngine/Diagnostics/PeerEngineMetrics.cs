@@ -1,27 +1,128 @@
 using System.Diagnostics.Metrics;
+using PeerEngine.Connections;
+using PeerEngine.Framing;
 
 namespace PeerEngine.Diagnostics;
 
 /// <summary>
-/// The engine's instruments, on the <c>PeerEngine</c> meter (hosts opt in with <c>AddMeter("PeerEngine")</c>).
-/// Names follow the OpenTelemetry conventions: lowercase, dotted, UCUM units; no peer ids as
-/// attributes (unbounded cardinality).
+/// The engine's instruments, on the meter named <c>PeerEngine</c> (hosts opt in with
+/// <c>AddMeter("PeerEngine")</c>). Created through <see cref="IMeterFactory"/> where DI is present,
+/// so tests and hosts can isolate them; otherwise <see cref="Shared"/> serves the process.
 /// </summary>
-internal static class PeerEngineMetrics
+/// <remarks>
+/// The hot path costs nothing when no listener is attached: frames and bytes are plain counters on
+/// each connection, read by observable instruments only when a collector asks; the request-duration
+/// histogram is recorded only while it is enabled. Names follow the OpenTelemetry conventions
+/// (lowercase, dotted, UCUM units, durations in seconds); peer ids are never attributes (unbounded
+/// cardinality): they belong on spans and logs.
+/// </remarks>
+public sealed class PeerEngineMetrics : IDisposable
 {
+    /// <summary>The meter's name.</summary>
     public const string MeterName = "PeerEngine";
 
-    private static readonly Meter Meter = new(MeterName);
+    // The default histogram buckets start at 5 ms; a loopback round trip here takes tens of
+    // microseconds, so the boundaries run from 10 µs to 10 s.
+    private static readonly double[] DurationBuckets =
+    [
+        0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+    ];
 
-    public static readonly UpDownCounter<long> ActiveConnections =
-        Meter.CreateUpDownCounter<long>("peerengine.active_connections", "{connection}", "Connections open now.");
+    private readonly Meter _meter;
+    private readonly HashSet<PeerConnection> _open = [];
+    private long _closedFramesReceived;
+    private long _closedFramesSent;
+    private long _closedBytesReceived;
+    private long _closedBytesSent;
 
-    public static readonly Counter<long> RejectedConnections =
-        Meter.CreateCounter<long>("peerengine.rejected_connections", "{connection}", "Connections refused at the MaxConnections limit.");
+    /// <summary>Creates the instruments on a meter from <paramref name="meterFactory"/>, or on a meter of their own.</summary>
+    public PeerEngineMetrics(IMeterFactory? meterFactory = null)
+    {
+        _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
+        ActiveConnections = _meter.CreateUpDownCounter<long>("peerengine.active_connections", "{connection}", "Connections open now.");
+        OpenedConnections = _meter.CreateCounter<long>("peerengine.connections.opened", "{connection}", "Connections that completed their handshake.");
+        ClosedConnections = _meter.CreateCounter<long>("peerengine.connections.closed", "{connection}", "Connections that ended, by reason.");
+        FailedConnections = _meter.CreateCounter<long>("peerengine.connections.failed", "{connection}", "Outgoing connects that failed.");
+        RejectedConnections = _meter.CreateCounter<long>("peerengine.rejected_connections", "{connection}", "Connections refused at the MaxConnections limit.");
+        AcceptBackoffs = _meter.CreateCounter<long>("peerengine.accept.backoffs", "{backoff}", "Accepts deferred because the process ran out of file descriptors.");
+        Errors = _meter.CreateCounter<long>("peerengine.errors", "{error}", "ERROR frames, by code and direction.");
+        RequestDuration = _meter.CreateHistogram(
+            "peerengine.request.duration",
+            "s",
+            "Time from sending a REQUEST to its answer, as seen by the requester.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+        _meter.CreateObservableCounter("peerengine.frames.received", () => Sum(c => c.FramesReceived, _closedFramesReceived), "{frame}", "Frames received.");
+        _meter.CreateObservableCounter("peerengine.frames.sent", () => Sum(c => c.FramesSent, _closedFramesSent), "{frame}", "Frames sent.");
+        _meter.CreateObservableCounter("peerengine.bytes.received", () => Sum(c => c.BytesReceived, _closedBytesReceived), "By", "Frame bytes received, headers included.");
+        _meter.CreateObservableCounter("peerengine.bytes.sent", () => Sum(c => c.BytesSent, _closedBytesSent), "By", "Frame bytes sent, headers included.");
+        _meter.CreateObservableUpDownCounter("peerengine.requests.in_flight", () => Sum(c => c.OutgoingRequests, 0), "{request}", "Requests sent and awaiting their answer.");
+    }
 
-    public static readonly Counter<long> AcceptBackoffs =
-        Meter.CreateCounter<long>("peerengine.accept.backoffs", "{backoff}", "Accepts deferred because the process ran out of file descriptors.");
+    /// <summary>The instruments of every node and connection that was given none.</summary>
+    public static PeerEngineMetrics Shared { get; } = new();
 
-    public static readonly Counter<long> ProtocolErrors =
-        Meter.CreateCounter<long>("peerengine.protocol_errors", "{error}", "Connection errors sent to peers, by code.");
+    internal UpDownCounter<long> ActiveConnections { get; }
+
+    internal Counter<long> OpenedConnections { get; }
+
+    internal Counter<long> ClosedConnections { get; }
+
+    internal Counter<long> FailedConnections { get; }
+
+    internal Counter<long> RejectedConnections { get; }
+
+    internal Counter<long> AcceptBackoffs { get; }
+
+    internal Counter<long> Errors { get; }
+
+    internal Histogram<double> RequestDuration { get; }
+
+    /// <summary>Releases the meter.</summary>
+    public void Dispose() => _meter.Dispose();
+
+    internal void ConnectionOpened(PeerConnection connection)
+    {
+        lock (_open)
+        {
+            _open.Add(connection);
+        }
+
+        ActiveConnections.Add(1);
+    }
+
+    internal void ConnectionClosed(PeerConnection connection, ShutdownReason reason)
+    {
+        lock (_open)
+        {
+            if (!_open.Remove(connection))
+            {
+                return;
+            }
+
+            _closedFramesReceived += connection.FramesReceived;
+            _closedFramesSent += connection.FramesSent;
+            _closedBytesReceived += connection.BytesReceived;
+            _closedBytesSent += connection.BytesSent;
+        }
+
+        ActiveConnections.Add(-1);
+        ClosedConnections.Add(1, new KeyValuePair<string, object?>("peerengine.shutdown.reason", reason.ToString()));
+    }
+
+    internal void Error(ErrorCode code, bool sent) =>
+        Errors.Add(1, new KeyValuePair<string, object?>("error.code", (int)code), new KeyValuePair<string, object?>("direction", sent ? "sent" : "received"));
+
+    private long Sum(Func<PeerConnection, long> counter, long closed)
+    {
+        lock (_open)
+        {
+            long total = closed;
+            foreach (PeerConnection connection in _open)
+            {
+                total += counter(connection);
+            }
+
+            return total;
+        }
+    }
 }

@@ -70,7 +70,8 @@ public static class FrameWriter
     /// Writes an ERROR frame. The message is cut to <see cref="ErrorPayload.MaxMessageLength"/> UTF-8
     /// bytes at a character boundary, and the header's length is filled in after the payload is written.
     /// </summary>
-    public static void WriteError(IBufferWriter<byte> output, uint correlationId, ErrorCode code, string message)
+    /// <returns>The length of the frame written, header included.</returns>
+    public static int WriteError(IBufferWriter<byte> output, uint correlationId, ErrorCode code, string message)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(message);
@@ -78,10 +79,12 @@ public static class FrameWriter
         int payloadLength = ErrorPayload.Write(span[WireProtocol.HeaderSize..], code, message);
         new FrameHeader((uint)payloadLength, FrameKind.Error, 0, correlationId).Write(span);
         output.Advance(WireProtocol.HeaderSize + payloadLength);
+        return WireProtocol.HeaderSize + payloadLength;
     }
 
     /// <summary>Writes an ERROR frame for <paramref name="error"/>; correlation id 0 makes it a connection error.</summary>
-    public static void WriteError(IBufferWriter<byte> output, uint correlationId, in ProtocolError error) =>
+    /// <returns>The length of the frame written, header included.</returns>
+    public static int WriteError(IBufferWriter<byte> output, uint correlationId, in ProtocolError error) =>
         WriteError(output, correlationId, error.Code, error.Message);
 
     private static void WriteHeader(IBufferWriter<byte> output, in FrameHeader header)

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
 using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
@@ -14,7 +15,8 @@ internal sealed class ConnectionSettings : IDisposable
         PeerConnectionOptions options,
         ConnectionHandlers? handlers = null,
         ILoggerFactory? loggerFactory = null,
-        TimeProvider? time = null)
+        TimeProvider? time = null,
+        PeerEngineMetrics? metrics = null)
     {
         NodeIdSyntax.Validate(localNodeId, nameof(localNodeId));
         options.Validate();
@@ -22,6 +24,7 @@ internal sealed class ConnectionSettings : IDisposable
         Options = options.Clone();
         Handlers = handlers ?? ConnectionHandlers.None;
         Time = time ?? TimeProvider.System;
+        Metrics = metrics ?? PeerEngineMetrics.Shared;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PeerEngine.Connections");
         Heartbeat = new ConnectionHeartbeat(Time, ConnectionHeartbeat.IntervalFor(Options));
         SocketOptions = new SocketTransportOptions
@@ -44,12 +47,14 @@ internal sealed class ConnectionSettings : IDisposable
 
     public ILogger Logger { get; }
 
+    public PeerEngineMetrics Metrics { get; }
+
     public ConnectionHeartbeat Heartbeat { get; }
 
     public SocketTransportOptions SocketOptions { get; }
 
     public PeerConnection Create(TransportConnection transport, ConnectionRole role) =>
-        new(transport, role, LocalNodeId, Options, Handlers, Heartbeat, Logger, Time);
+        new(transport, role, this);
 
     public void Dispose() => Heartbeat.Dispose();
 }

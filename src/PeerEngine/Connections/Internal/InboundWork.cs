@@ -125,6 +125,11 @@ internal sealed class InboundWork : IThreadPoolWorkItem
             }
 
             ReadOnlyMemory<byte> response = _response!.WrittenMemory;
+            if (!handled || response.Length > connection.MaxPayloadLength)
+            {
+                connection.Metrics.Error(ErrorCode.HandlerFailed, sent: true);
+            }
+
             if (!handled)
             {
                 await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, HandlerFailedMessage)).ConfigureAwait(false);

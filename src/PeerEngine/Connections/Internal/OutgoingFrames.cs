@@ -9,7 +9,8 @@ namespace PeerEngine.Connections.Internal;
 /// </summary>
 internal interface IOutgoingFrame
 {
-    void WriteTo(IBufferWriter<byte> output);
+    /// <summary>Writes the frame and returns its length on the wire.</summary>
+    int WriteTo(IBufferWriter<byte> output);
 }
 
 /// <summary>A frame of any kind with a payload (REQUEST, RESPONSE, MESSAGE, PING, PONG).</summary>
@@ -20,17 +21,25 @@ internal readonly struct DataFrame(FrameKind kind, uint correlationId, ReadOnlyS
     {
     }
 
-    public void WriteTo(IBufferWriter<byte> output) => FrameWriter.Write(output, kind, correlationId, payload);
+    public int WriteTo(IBufferWriter<byte> output)
+    {
+        FrameWriter.Write(output, kind, correlationId, payload);
+        return WireProtocol.HeaderSize + (int)payload.Length;
+    }
 }
 
 /// <summary>An ERROR frame.</summary>
 internal readonly struct ErrorFrame(uint correlationId, ErrorCode code, string message) : IOutgoingFrame
 {
-    public void WriteTo(IBufferWriter<byte> output) => FrameWriter.WriteError(output, correlationId, code, message);
+    public int WriteTo(IBufferWriter<byte> output) => FrameWriter.WriteError(output, correlationId, code, message);
 }
 
 /// <summary>A HELLO frame.</summary>
 internal readonly struct HelloFrame(string nodeId) : IOutgoingFrame
 {
-    public void WriteTo(IBufferWriter<byte> output) => FrameWriter.WriteHello(output, nodeId);
+    public int WriteTo(IBufferWriter<byte> output)
+    {
+        FrameWriter.WriteHello(output, nodeId);
+        return WireProtocol.HeaderSize + HelloPayload.GetLength(nodeId);
+    }
 }

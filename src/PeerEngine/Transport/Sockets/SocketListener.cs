@@ -19,11 +19,13 @@ internal sealed class SocketListener : IConnectionListener
     private readonly SocketTransportOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
+    private readonly PeerEngineMetrics _metrics;
     private readonly string? _unixSocketPath;
     private readonly CancellationTokenSource _disposed = new();
 
-    private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, string? unixSocketPath)
+    private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics, string? unixSocketPath)
     {
+        _metrics = metrics;
         _socket = socket;
         _options = options;
         _logger = logger;
@@ -38,7 +40,7 @@ internal sealed class SocketListener : IConnectionListener
     public long DescriptorExhaustions { get; private set; }
 
     /// <summary>Binds and listens on <paramref name="endPoint"/>: an IP endpoint (port 0 picks one) or a Unix socket path.</summary>
-    public static SocketListener Bind(EndPoint endPoint, int backlog, SocketTransportOptions options, ILogger logger, TimeProvider time)
+    public static SocketListener Bind(EndPoint endPoint, int backlog, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics)
     {
         string? unixPath = (endPoint as UnixDomainSocketEndPoint)?.ToString();
         Socket socket = endPoint is UnixDomainSocketEndPoint
@@ -57,7 +59,7 @@ internal sealed class SocketListener : IConnectionListener
 
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketListener(socket, options, logger, time, unixPath);
+            return new SocketListener(socket, options, logger, time, metrics, unixPath);
         }
         catch
         {
@@ -99,7 +101,7 @@ internal sealed class SocketListener : IConnectionListener
                 // to a second, and try again; the connections already open are unaffected.
                 DescriptorExhaustions++;
                 PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
-                PeerEngineMetrics.AcceptBackoffs.Add(1);
+                _metrics.AcceptBackoffs.Add(1);
                 await Task.Delay(backoff, _time, linked.Token).ConfigureAwait(false);
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, LastAcceptBackoff.Ticks));
             }

@@ -1,0 +1,41 @@
+namespace PeerEngine.ConnectionPool;
+
+/// <summary>How a node keeps connections to each peer.</summary>
+public sealed class ConnectionPoolOptions
+{
+    /// <summary>
+    /// Connections to one peer at most. One connection carries many requests at once, so a few
+    /// suffice; a second opens when the first is busy. Default 2.
+    /// </summary>
+    public int MaxConnectionsPerPeer { get; set; } = 2;
+
+    /// <summary>A connection with no request for this long is closed gracefully. Default 2 min.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>How often idle connections are checked with a PING (and closed when past the idle timeout). Default 30 s.</summary>
+    public TimeSpan HealthCheckInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The wait after the first failed connect; it doubles with each further failure, with ±20 % jitter. Default 100 ms.</summary>
+    public TimeSpan ReconnectBackoff { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The longest wait between connect attempts: a peer that keeps failing is retried this often. Default 10 s.</summary>
+    public TimeSpan MaxReconnectBackoff { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
+    public void Validate()
+    {
+        Require(MaxConnectionsPerPeer > 0, nameof(MaxConnectionsPerPeer));
+        Require(IdleTimeout > TimeSpan.Zero, nameof(IdleTimeout));
+        Require(HealthCheckInterval > TimeSpan.Zero, nameof(HealthCheckInterval));
+        Require(ReconnectBackoff > TimeSpan.Zero, nameof(ReconnectBackoff));
+        Require(MaxReconnectBackoff >= ReconnectBackoff, nameof(MaxReconnectBackoff));
+    }
+
+    private static void Require(bool condition, string name)
+    {
+        if (!condition)
+        {
+            throw new ArgumentException($"Option {name} is out of range.", name);
+        }
+    }
+}

@@ -1,0 +1,303 @@
+using System.Net;
+using PeerEngine.ConnectionPool.Internal;
+using PeerEngine.Connections;
+
+namespace PeerEngine.ConnectionPool;
+
+/// <summary>
+/// The connections to one peer: opened on demand up to <see cref="ConnectionPoolOptions.MaxConnectionsPerPeer"/>,
+/// chosen by fewest requests in flight, dropped when they die, replaced after an exponential back-off,
+/// and closed when idle. Concurrent callers share one connect attempt.
+/// </summary>
+internal sealed class PeerConnectionPool : IAsyncDisposable
+{
+    private readonly PeerConnector _connector;
+    private readonly ConnectionPoolOptions _options;
+    private readonly TimeProvider _time;
+    private readonly Lock _lock = new();
+
+    // Copy-on-write: the request path reads it without a lock.
+    private volatile PeerConnection[] _connections = [];
+    private readonly Dictionary<PeerConnection, IdleState> _idle = [];
+    private Task<PeerConnection>? _connecting;
+    private EndPoint _endPoint;
+    private int _failures;
+    private long _retryAt;
+    private string _lastFailure = string.Empty;
+    private bool _disposed;
+
+    public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time)
+    {
+        PeerId = peerId;
+        _endPoint = endPoint;
+        _connector = connector;
+        _options = options;
+        _time = time;
+    }
+
+    public string PeerId { get; }
+
+    public EndPoint EndPoint
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _endPoint;
+            }
+        }
+    }
+
+    /// <summary>Open connections.</summary>
+    public int Count => _connections.Length;
+
+    /// <summary>Requests in flight over all connections.</summary>
+    public int RequestsInFlight
+    {
+        get
+        {
+            int total = 0;
+            foreach (PeerConnection connection in _connections)
+            {
+                total += connection.OutgoingRequests;
+            }
+
+            return total;
+        }
+    }
+
+    /// <summary>Whether the pool is waiting out a back-off after failed connects.</summary>
+    public bool IsBackingOff
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _failures > 0 && _time.GetTimestamp() < _retryAt;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The peer moved (it restarted on another port, or published a Unix socket): new connections go
+    /// there, and a back-off earned at the old address is forgotten.
+    /// </summary>
+    public void UpdateEndPoint(EndPoint endPoint)
+    {
+        lock (_lock)
+        {
+            if (!_endPoint.Equals(endPoint))
+            {
+                _endPoint = endPoint;
+                _failures = 0;
+                _retryAt = 0;
+            }
+        }
+    }
+
+    /// <summary>A connection to send on: the least loaded open one, or a new one.</summary>
+    /// <exception cref="PeerUnavailableException">No connection is open and the peer cannot be reached now.</exception>
+    public ValueTask<PeerConnection> GetAsync(CancellationToken cancellationToken)
+    {
+        PeerConnection[] connections = _connections;
+        PeerConnection? best = null;
+        foreach (PeerConnection connection in connections)
+        {
+            if (connection.IsUsable && (best is null || connection.OutgoingRequests < best.OutgoingRequests))
+            {
+                best = connection;
+            }
+        }
+
+        if (best is null)
+        {
+            return ConnectAsync(cancellationToken);
+        }
+
+        if (best.OutgoingRequests > 0 && connections.Length < _options.MaxConnectionsPerPeer)
+        {
+            // Every connection is busy and there is room for another: open it for the next callers.
+            StartConnect(backgroundOnly: true);
+        }
+
+        return new ValueTask<PeerConnection>(best);
+    }
+
+    private async ValueTask<PeerConnection> ConnectAsync(CancellationToken cancellationToken)
+    {
+        Task<PeerConnection> connecting = StartConnect(backgroundOnly: false)!;
+        return await connecting.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private Task<PeerConnection>? StartConnect(bool backgroundOnly)
+    {
+        lock (_lock)
+        {
+            if (_disposed)
+            {
+                throw new PeerUnavailableException(PeerId, "the node is stopping");
+            }
+
+            if (_connecting is not null)
+            {
+                return _connecting;
+            }
+
+            long now = _time.GetTimestamp();
+            if (_failures > 0 && now < _retryAt)
+            {
+                if (backgroundOnly)
+                {
+                    return null;
+                }
+
+                TimeSpan wait = _time.GetElapsedTime(now, _retryAt);
+                throw new PeerUnavailableException(PeerId, $"{_lastFailure}; next attempt in {wait.TotalMilliseconds:0} ms");
+            }
+
+            _connecting = ConnectCoreAsync(_endPoint);
+            return _connecting;
+        }
+    }
+
+    private async Task<PeerConnection> ConnectCoreAsync(EndPoint endPoint)
+    {
+        await Task.Yield(); // the caller holds the pool's lock
+        try
+        {
+            PeerConnection connection = await _connector.ConnectAsync(endPoint).ConfigureAwait(false);
+            if (connection.RemoteNodeId != PeerId)
+            {
+                await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                throw new PeerUnavailableException(PeerId, $"{endPoint} is now node '{connection.RemoteNodeId}'");
+            }
+
+            Add(connection);
+            return connection;
+        }
+        catch (Exception e)
+        {
+            throw Failed(e);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _connecting = null;
+            }
+        }
+    }
+
+    private PeerUnavailableException Failed(Exception cause)
+    {
+        lock (_lock)
+        {
+            _failures++;
+            _lastFailure = cause is PeerUnavailableException unavailable ? unavailable.Message : $"connecting to {_endPoint} failed: {cause.Message}";
+            _retryAt = _time.GetTimestamp() + (long)(Backoff.For(_failures, _options).TotalSeconds * _time.TimestampFrequency);
+            return cause as PeerUnavailableException ?? new PeerUnavailableException(PeerId, _lastFailure, cause);
+        }
+    }
+
+    private void Add(PeerConnection connection)
+    {
+        lock (_lock)
+        {
+            _failures = 0;
+            _connections = [.. _connections, connection];
+            _idle[connection] = new IdleState(connection.LastRequestId, TimeSpan.Zero);
+        }
+
+        _ = connection.Completion.ContinueWith(
+            static (_, state) =>
+            {
+                var (pool, closed) = ((PeerConnectionPool, PeerConnection))state!;
+                pool.Remove(closed);
+            },
+            (this, connection),
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+    }
+
+    private void Remove(PeerConnection connection)
+    {
+        lock (_lock)
+        {
+            _connections = [.. _connections.Where(c => c != connection)];
+            _idle.Remove(connection);
+        }
+    }
+
+    /// <summary>
+    /// The pool's periodic check: a connection that carried no request since the last check and has
+    /// been idle past the idle timeout is closed; one idle for less is pinged, and dropped if the
+    /// PING fails (a health check that keep-alive alone would take 45 s to conclude).
+    /// </summary>
+    public void CheckHealth(TimeSpan sinceLastCheck)
+    {
+        foreach (PeerConnection connection in _connections)
+        {
+            uint lastId = connection.LastRequestId;
+            TimeSpan idle;
+            lock (_lock)
+            {
+                // The last request id moves with every request: no clock is read on the request path.
+                bool used = !_idle.TryGetValue(connection, out IdleState state) || state.LastRequestId != lastId || connection.OutgoingRequests > 0;
+                idle = used ? TimeSpan.Zero : state.Idle + sinceLastCheck;
+                _idle[connection] = new IdleState(lastId, idle);
+            }
+
+            if (idle >= _options.IdleTimeout)
+            {
+                _ = connection.CloseAsync();
+            }
+            else if (idle > TimeSpan.Zero)
+            {
+                _ = PingOrDropAsync(connection);
+            }
+        }
+    }
+
+    private static async Task PingOrDropAsync(PeerConnection connection)
+    {
+        try
+        {
+            await connection.PingAsync().ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is PeerException or TimeoutException)
+        {
+            connection.Abort(ShutdownReason.KeepAliveTimeout, e);
+        }
+    }
+
+    /// <summary>Closes every connection gracefully (GOODBYE and drain) within <paramref name="drainTimeout"/>.</summary>
+    public async Task CloseAsync(TimeSpan drainTimeout)
+    {
+        PeerConnection[] connections;
+        lock (_lock)
+        {
+            _disposed = true;
+            connections = _connections;
+        }
+
+        await Task.WhenAll(connections.Select(c => c.CloseAsync(drainTimeout))).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        PeerConnection[] connections;
+        lock (_lock)
+        {
+            _disposed = true;
+            connections = _connections;
+        }
+
+        foreach (PeerConnection connection in connections)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private readonly record struct IdleState(uint LastRequestId, TimeSpan Idle);
+}

@@ -1,0 +1,10 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace PeerEngine.Hosting;
+
+/// <summary>Returned by <c>AddPeerEngine</c>, to go on configuring the node (its handlers).</summary>
+public interface IPeerEngineBuilder
+{
+    /// <summary>The services the node is registered in.</summary>
+    IServiceCollection Services { get; }
+}

@@ -1,0 +1,10 @@
+using PeerEngine.Connections;
+
+namespace PeerEngine.Node;
+
+/// <summary>Receives the MESSAGEs peers send a node; the type-based form of <see cref="MessageHandler"/>, for DI.</summary>
+public interface IPeerMessageHandler
+{
+    /// <summary>Handles one message.</summary>
+    ValueTask HandleAsync(PeerMessage message, CancellationToken cancellationToken);
+}

@@ -1,0 +1,175 @@
+using System.Net;
+using System.Net.Sockets;
+using PeerEngine.Connections;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Diagnostics;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Node;
+
+public sealed partial class PeerNode
+{
+    private readonly CancellationTokenSource _stopping = new();
+    private volatile State _state;
+    private IPeerRegistration? _registration;
+    private Task _watching = Task.CompletedTask;
+    private ITimer? _healthChecks;
+
+    private enum State
+    {
+        Created,
+        Starting,
+        Running,
+        Stopped,
+    }
+
+    /// <summary>
+    /// Listens (TCP, and the Unix socket if configured), publishes this node to the registry, and
+    /// starts watching the registry for peers. Returns once the node is published and reachable.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The node was already started.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (_state != State.Created)
+        {
+            throw new InvalidOperationException("A node starts once.");
+        }
+
+        _state = State.Starting;
+        try
+        {
+            _settings = new ConnectionSettings(Id, _options.Connections, new ConnectionHandlers(_requestHandler, _messageHandler), _loggerFactory, _time, _metrics);
+            _connector = new PeerConnector(_settings);
+            PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
+            _listeners.Add(tcp);
+            TcpEndPoint = (IPEndPoint)tcp.EndPoint;
+            if (_options.UnixSocketPath is { } unixPath)
+            {
+                _listeners.Add(PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener));
+                UnixSocketPath = unixPath;
+            }
+
+            _discovery ??= CreateRegistry();
+            _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
+            _watching = WatchPeersAsync(_stopping.Token);
+            _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
+            _state = State.Running;
+            PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint, UnixSocketPath);
+        }
+        catch
+        {
+            await StopCoreAsync(TimeSpan.Zero).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Stops gracefully: unpublishes at once (so no peer starts new work here), says GOODBYE on every
+    /// connection, lets the work in flight both ways finish within the drain timeout, then closes.
+    /// </summary>
+    /// <param name="cancellationToken">Cuts the drain short: connections still busy are aborted.</param>
+    public async Task StopAsync(CancellationToken cancellationToken = default)
+    {
+        TimeSpan drain = cancellationToken.IsCancellationRequested ? TimeSpan.Zero : _options.Connections.DrainTimeout;
+        using CancellationTokenRegistration cut = cancellationToken.Register(static state => ((PeerNode)state!).AbortAll(), this);
+        await StopCoreAsync(drain).ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once: unpublishes and aborts every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopCoreAsync(TimeSpan.Zero).ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    private async Task StopCoreAsync(TimeSpan drainTimeout)
+    {
+        if (_state == State.Stopped)
+        {
+            return;
+        }
+
+        _state = State.Stopped;
+        if (_registration is not null)
+        {
+            await _registration.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        _healthChecks?.Dispose();
+        await _watching.ConfigureAwait(false);
+
+        var closing = new List<Task>();
+        closing.AddRange(_listeners.Select(l => l.StopAsync(drainTimeout)));
+        closing.AddRange(_pools.Values.Select(p => p.CloseAsync(drainTimeout)));
+        await Task.WhenAll(closing).ConfigureAwait(false);
+        _pools.Clear();
+        _listeners.Clear();
+
+        if (_ownsDiscovery && _discovery is IDisposable registry)
+        {
+            registry.Dispose();
+        }
+
+        _settings?.Dispose();
+        PeerEngineLog.NodeStopped(_logger, Id);
+    }
+
+    private void AbortAll()
+    {
+        foreach (PeerListener listener in _listeners)
+        {
+            foreach (PeerConnection connection in listener.Connections)
+            {
+                connection.Abort();
+            }
+        }
+
+        foreach (var pool in _pools.Values)
+        {
+            _ = pool.DisposeAsync().AsTask();
+        }
+    }
+
+    private PeerRegistry CreateRegistry()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("The shared registry file works on Linux; pass another IPeerDiscovery to the node.");
+        }
+
+        _ownsDiscovery = true;
+        return new PeerRegistry(_options.Registry, _time);
+    }
+
+    private PeerAnnouncement Announcement()
+    {
+        // The registry is this machine's: a node bound to every interface is reached on loopback.
+        IPAddress address = TcpEndPoint!.Address;
+        if (address.Equals(IPAddress.Any))
+        {
+            address = IPAddress.Loopback;
+        }
+        else if (address.Equals(IPAddress.IPv6Any))
+        {
+            address = IPAddress.IPv6Loopback;
+        }
+
+        return new PeerAnnouncement
+        {
+            Id = Id,
+            Host = address.ToString(),
+            Port = TcpEndPoint.Port,
+            Transport = PeerTransport.Tcp,
+            UnixPath = UnixSocketPath,
+        };
+    }
+
+    private void CheckPoolHealth()
+    {
+        foreach (var pool in _pools.Values)
+        {
+            pool.CheckHealth(_options.Pool.HealthCheckInterval);
+        }
+    }
+}

@@ -1,0 +1,110 @@
+using PeerEngine.Buffers;
+using PeerEngine.ConnectionPool;
+using PeerEngine.Connections;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Node;
+
+public sealed partial class PeerNode
+{
+    /// <summary>
+    /// Sends a REQUEST to peer <paramref name="peerId"/> and returns its RESPONSE payload, pooled:
+    /// dispose it when done. A connection is opened on first use and reused afterwards.
+    /// </summary>
+    /// <param name="peerId">The peer, by id.</param>
+    /// <param name="payload">The request; it must stay unchanged until the returned task completes.</param>
+    /// <param name="timeout">How long to wait for the answer; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait; a late answer is ignored.</param>
+    /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
+    /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
+    /// <exception cref="PeerErrorException">The peer answered with an ERROR.</exception>
+    /// <exception cref="ConnectionLostException">The connection died before the answer.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    /// <exception cref="TimeoutException">No answer within the timeout.</exception>
+    public ValueTask<PooledPayload> RequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (connecting.IsCompletedSuccessfully)
+        {
+            return connecting.Result.RequestAsync(payload, timeout, cancellationToken);
+        }
+
+        return RequestWhenConnectedAsync(connecting, payload, timeout, cancellationToken);
+    }
+
+    /// <summary>Sends a one-way MESSAGE to peer <paramref name="peerId"/>.</summary>
+    /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
+    /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
+    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (connecting.IsCompletedSuccessfully)
+        {
+            return connecting.Result.SendMessageAsync(payload, cancellationToken);
+        }
+
+        return SendWhenConnectedAsync(connecting, payload, cancellationToken);
+    }
+
+    /// <summary>Sends a one-way MESSAGE to every live peer; a peer that cannot be reached is reported, not thrown.</summary>
+    public async Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    {
+        PeerRecord[] peers = [.. _peers.Values];
+        Task[] sends = [.. peers.Select(p => SendAsync(p.Id, payload, cancellationToken).AsTask())];
+        try
+        {
+            await Task.WhenAll(sends).ConfigureAwait(false);
+        }
+        catch (Exception) when (sends.All(s => s.IsCompleted))
+        {
+            // Each failure is reported below, per peer.
+        }
+
+        var failures = new List<KeyValuePair<string, Exception>>();
+        for (int i = 0; i < peers.Length; i++)
+        {
+            if (sends[i].Exception is { } error)
+            {
+                failures.Add(new(peers[i].Id, error.InnerException ?? error));
+            }
+        }
+
+        return new BroadcastResult(peers.Length - failures.Count, failures);
+    }
+
+    private static async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        PeerConnection connection = await connecting.ConfigureAwait(false);
+        return await connection.RequestAsync(payload, timeout, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async ValueTask SendWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        PeerConnection connection = await connecting.ConfigureAwait(false);
+        await connection.SendMessageAsync(payload, cancellationToken).ConfigureAwait(false);
+    }
+
+    private PeerConnectionPool PoolOf(string peerId)
+    {
+        ArgumentNullException.ThrowIfNull(peerId);
+        if (_pools.TryGetValue(peerId, out PeerConnectionPool? pool))
+        {
+            return pool;
+        }
+
+        if (_state != State.Running)
+        {
+            throw new InvalidOperationException("The node is not running: call StartAsync first.");
+        }
+
+        if (!TryFindPeer(peerId, out PeerRecord peer))
+        {
+            throw new PeerNotFoundException(peerId);
+        }
+
+        return _pools.GetOrAdd(peerId, static (id, state) =>
+            new PeerConnectionPool(id, state.Node.EndPointOf(state.Peer), state.Node._connector!, state.Node._options.Pool, state.Node._time), (Node: this, Peer: peer));
+    }
+}

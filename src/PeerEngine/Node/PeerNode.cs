@@ -1,0 +1,100 @@
+using System.Collections.Concurrent;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerEngine.ConnectionPool;
+using PeerEngine.Connections;
+using PeerEngine.Connections.Internal;
+using PeerEngine.Diagnostics;
+using PeerEngine.Node.Internal;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Node;
+
+/// <summary>
+/// A peer: it listens, publishes itself to the machine's registry, discovers the other peers there,
+/// keeps pooled connections to them, and lets application code talk to any peer by id in one call.
+/// Partials by concern: <c>.Requests</c> (talking to peers), <c>.Discovery</c> (the registry and the
+/// peer set), <c>.Lifetime</c> (start and stop).
+/// </summary>
+public sealed partial class PeerNode : IAsyncDisposable
+{
+    private readonly PeerNodeOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly ILogger _logger;
+    private readonly TimeProvider _time;
+    private readonly PeerEngineMetrics _metrics;
+    private readonly ConcurrentDictionary<string, PeerConnectionPool> _pools = new(StringComparer.Ordinal);
+    private readonly List<PeerListener> _listeners = [];
+    private IPeerDiscovery? _discovery;
+    private bool _ownsDiscovery;
+    private ConnectionSettings? _settings;
+    private PeerConnector? _connector;
+    private RequestHandler? _requestHandler;
+    private MessageHandler? _messageHandler;
+
+    /// <summary>Creates a node; nothing happens until <see cref="StartAsync"/>.</summary>
+    /// <param name="options">The node's settings; validated here.</param>
+    /// <param name="discovery">Where peers are published and found; default: the shared registry file of <see cref="PeerNodeOptions.Registry"/>.</param>
+    /// <param name="loggerFactory">Where the node logs; default: nowhere.</param>
+    /// <param name="timeProvider">The clock; default: the system's.</param>
+    /// <param name="metrics">The instruments to record on; default: the process-wide <c>PeerEngine</c> meter.</param>
+    public PeerNode(
+        PeerNodeOptions? options = null,
+        IPeerDiscovery? discovery = null,
+        ILoggerFactory? loggerFactory = null,
+        TimeProvider? timeProvider = null,
+        PeerEngineMetrics? metrics = null)
+    {
+        _options = options ?? new PeerNodeOptions();
+        _options.Validate();
+        Id = _options.NodeId ?? NodeIds.Generate();
+        _discovery = discovery;
+        _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        _logger = _loggerFactory.CreateLogger("PeerEngine.Node");
+        _time = timeProvider ?? TimeProvider.System;
+        _metrics = metrics ?? PeerEngineMetrics.Shared;
+    }
+
+    /// <summary>This node's id, as published and sent in its HELLO.</summary>
+    public string Id { get; }
+
+    /// <summary>The TCP endpoint the node listens on (with the real port), once started.</summary>
+    public IPEndPoint? TcpEndPoint { get; private set; }
+
+    /// <summary>The Unix socket path the node listens on, if any, once started.</summary>
+    public string? UnixSocketPath { get; private set; }
+
+    /// <summary>Whether the node has started and not yet stopped.</summary>
+    public bool IsRunning => _state == State.Running;
+
+    /// <summary>Answers the REQUESTs peers send this node. Set before <see cref="StartAsync"/>; without one, requests get ERROR 4.</summary>
+    /// <exception cref="InvalidOperationException">The node has already started.</exception>
+    public RequestHandler? RequestHandler
+    {
+        get => _requestHandler;
+        set => _requestHandler = _state == State.Created ? value : throw AlreadyStarted();
+    }
+
+    /// <summary>Receives the MESSAGEs peers send this node. Set before <see cref="StartAsync"/>; without one, messages are dropped.</summary>
+    /// <exception cref="InvalidOperationException">The node has already started.</exception>
+    public MessageHandler? MessageHandler
+    {
+        get => _messageHandler;
+        set => _messageHandler = _state == State.Created ? value : throw AlreadyStarted();
+    }
+
+    /// <summary>Connections open to this node right now (accepted from peers).</summary>
+    public int InboundConnections => _listeners.Sum(l => l.ConnectionCount);
+
+    /// <summary>Connections open from this node to its peers right now.</summary>
+    public int OutboundConnections => _pools.Values.Sum(p => p.Count);
+
+    /// <summary>Requests this node has sent that await their answer.</summary>
+    public int RequestsInFlight => _pools.Values.Sum(p => p.RequestsInFlight);
+
+    internal IReadOnlyList<PeerListener> Listeners => _listeners;
+
+    private static InvalidOperationException AlreadyStarted() =>
+        new("Handlers are set before the node starts.");
+}

@@ -1,0 +1,61 @@
+using PeerEngine.ConnectionPool;
+using PeerEngine.Connections;
+using PeerEngine.Framing;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Node;
+
+/// <summary>Everything a <see cref="PeerNode"/> can be told; every default works as is.</summary>
+public sealed class PeerNodeOptions
+{
+    /// <summary>The node's id (1–64 ASCII letters, digits, '.', '_', '-'). Default: generated from the host name, the process id and a random suffix.</summary>
+    public string? NodeId { get; set; }
+
+    /// <summary>The address to listen on for TCP. Default 127.0.0.1; use "::1" for IPv6, "0.0.0.0" for every interface.</summary>
+    public string Host { get; set; } = "127.0.0.1";
+
+    /// <summary>The TCP port; 0 picks a free one. Default 0.</summary>
+    public int Port { get; set; }
+
+    /// <summary>Also listen on this Unix domain socket path; peers on the same machine prefer it. Default none.</summary>
+    public string? UnixSocketPath { get; set; }
+
+    /// <summary>Reach peers that published a Unix socket over it rather than TCP. Default on.</summary>
+    public bool PreferUnixSockets { get; set; } = true;
+
+    /// <summary>The registry: file path (default: the per-user default registry), TTL, heartbeat, capacity.</summary>
+    public PeerRegistryOptions Registry { get; set; } = new();
+
+    /// <summary>Limits and timeouts of every connection (payload size, handshake, keep-alive, drain…).</summary>
+    public PeerConnectionOptions Connections { get; set; } = new();
+
+    /// <summary>Limits of the listeners (connections at once, backlog).</summary>
+    public PeerListenerOptions Listener { get; set; } = new();
+
+    /// <summary>How connections to each peer are pooled.</summary>
+    public ConnectionPoolOptions Pool { get; set; } = new();
+
+    /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
+    public void Validate()
+    {
+        if (NodeId is not null)
+        {
+            NodeIdSyntax.Validate(NodeId, nameof(NodeId));
+        }
+
+        if (string.IsNullOrWhiteSpace(Host) || !System.Net.IPAddress.TryParse(Host, out _))
+        {
+            throw new ArgumentException($"Option {nameof(Host)} must be an IP address, not '{Host}'.", nameof(Host));
+        }
+
+        if (Port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"Option {nameof(Port)} must be 0 to 65535, not {Port}.", nameof(Port));
+        }
+
+        Connections.Validate();
+        Listener.Validate();
+        Pool.Validate();
+        Registry.Validate();
+    }
+}
