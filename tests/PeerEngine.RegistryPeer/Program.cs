@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.Versioning;
@@ -19,6 +20,7 @@ return args switch
     ["die-mid-write", var path, var slot] => DieMidWrite(path, Int(slot)),
     ["probe", var path, var offset] => Probe(path, long.Parse(offset, CultureInfo.InvariantCulture)),
     ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
+    ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
     _ => Usage(),
 };
 
@@ -196,9 +198,33 @@ static void WriteInt32(FileStream file, long offset, int value)
     RandomAccess.Write(file.SafeFileHandle, bytes, offset);
 }
 
+// A whole PeerNode in its own process, for the node's crash tests: it echoes, except that a request
+// whose first byte is 0xFF is never answered (it stays in flight until the process dies).
+static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heartbeatMs)
+{
+    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, ttlMs, heartbeatMs) };
+    await using var node = new PeerEngine.Node.PeerNode(options)
+    {
+        RequestHandler = async (request, cancellationToken) =>
+        {
+            if (request.Payload.Length > 0 && request.Payload.Span[0] == 0xFF)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            request.Response.Write(request.Payload.Span);
+        },
+    };
+    await node.StartAsync();
+    Ready($"{id} {node.TcpEndPoint!.Port.ToString(CultureInfo.InvariantCulture)}");
+    WaitForStdinToClose();
+    await node.StopAsync();
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe ARGS...");
+    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node ARGS...");
     return 2;
 }
 

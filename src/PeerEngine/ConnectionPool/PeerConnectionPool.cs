@@ -143,6 +143,11 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
                 return _connecting;
             }
 
+            if (backgroundOnly && _connections.Length >= _options.MaxConnectionsPerPeer)
+            {
+                return null; // the caller saw an older, shorter list
+            }
+
             long now = _time.GetTimestamp();
             if (_failures > 0 && now < _retryAt)
             {
