@@ -1,6 +1,7 @@
 using System.Net;
 using PeerEngine.ConnectionPool.Internal;
 using PeerEngine.Connections;
+using PeerEngine.Diagnostics;
 
 namespace PeerEngine.ConnectionPool;
 
@@ -14,6 +15,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private readonly PeerConnector _connector;
     private readonly ConnectionPoolOptions _options;
     private readonly TimeProvider _time;
+    private readonly PeerEngineMetrics _metrics;
     private readonly Lock _lock = new();
 
     // Copy-on-write: the request path reads it without a lock.
@@ -26,8 +28,9 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private string _lastFailure = string.Empty;
     private bool _disposed;
 
-    public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time)
+    public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time, PeerEngineMetrics metrics)
     {
+        _metrics = metrics;
         PeerId = peerId;
         _endPoint = endPoint;
         _connector = connector;
@@ -182,6 +185,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         }
         catch (Exception e)
         {
+            _metrics.FailedConnections.Add(1);
             throw Failed(e);
         }
         finally

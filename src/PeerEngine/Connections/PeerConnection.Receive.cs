@@ -182,6 +182,7 @@ internal sealed partial class PeerConnection
         }
 
         PeerEngineLog.Handshaken(_logger, Name, remoteNodeId);
+        _metrics.OpenedConnections.Add(1);
         _handshaken.TrySetResult();
         return default;
     }

@@ -61,6 +61,8 @@ public sealed class PeerEngineMetrics : IDisposable
     /// <summary>The instruments of every node and connection that was given none.</summary>
     public static PeerEngineMetrics Shared { get; } = new();
 
+    internal Meter Meter => _meter;
+
     internal UpDownCounter<long> ActiveConnections { get; }
 
     internal Counter<long> OpenedConnections { get; }

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
+using PeerEngine.Diagnostics;
 using PeerEngine.Registry;
 
 namespace PeerEngine.Node;
@@ -22,6 +24,17 @@ public sealed partial class PeerNode
     /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     public ValueTask<PooledPayload> RequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        // Measured only while someone listens: otherwise a request costs no clock read and no span.
+        if (_metrics.RequestDuration.Enabled || PeerEngineActivities.Source.HasListeners())
+        {
+            return InstrumentedRequestAsync(peerId, payload, timeout, cancellationToken);
+        }
+
+        return UninstrumentedRequestAsync(peerId, payload, timeout, cancellationToken);
+    }
+
+    private ValueTask<PooledPayload> UninstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
@@ -74,6 +87,28 @@ public sealed partial class PeerNode
         return new BroadcastResult(peers.Length - failures.Count, failures);
     }
 
+    private async ValueTask<PooledPayload> InstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    {
+        // Spans stay in this process: wire protocol v1 has no field for trace context.
+        using Activity? activity = PeerEngineActivities.Source.StartActivity("peerengine.request", ActivityKind.Client);
+        activity?.SetTag("peerengine.peer.id", peerId);
+        activity?.SetTag("peerengine.request.size", payload.Length);
+        long started = _time.GetTimestamp();
+        try
+        {
+            return await UninstrumentedRequestAsync(peerId, payload, timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            throw;
+        }
+        finally
+        {
+            _metrics.RequestDuration.Record(_time.GetElapsedTime(started).TotalSeconds);
+        }
+    }
+
     private static async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         PeerConnection connection = await connecting.ConfigureAwait(false);
@@ -105,6 +140,6 @@ public sealed partial class PeerNode
         }
 
         return _pools.GetOrAdd(peerId, static (id, state) =>
-            new PeerConnectionPool(id, state.Node.EndPointOf(state.Peer), state.Node._connector!, state.Node._options.Pool, state.Node._time), (Node: this, Peer: peer));
+            new PeerConnectionPool(id, state.Node.EndPointOf(state.Peer), state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, Peer: peer));
     }
 }
