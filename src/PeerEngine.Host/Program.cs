@@ -1,17 +1,41 @@
-// The console host grows with the engine (issue "The console host `peerengine`"); until the node
-// exists it says what it is and where the engine stands, and fails honestly on any command.
-const string Usage = """
-    peerengine: the PeerEngine console host.
+using System.CommandLine;
+using System.CommandLine.Help;
+using PeerEngine.Host;
+using PeerEngine.Host.Commands;
 
-    The host commands (demo, run, peers, send) arrive with the node; today the engine ships its
-    framing codec, exercised by the tests:  dotnet test PeerEngine.sln -c Release
-    """;
-
-if (args is [] or ["--help"] or ["-h"])
+// The console host (shared/specs/host-cli.md): scripts depend on its output and exit codes, so
+// expected failures are one line on stderr with the contract's code, never a stack trace.
+// A plain command named after the executable: RootCommand would take the assembly's name.
+var root = new Command("peerengine", "Run PeerEngine peers, list them, talk to them.")
 {
-    Console.Out.Write(Usage);
-    return 0;
+    new HelpOption(),
+    new VersionOption(),
+    DemoCommand.Create(),
+    RunCommand.Create(),
+    PeersCommand.Create(),
+    SendCommand.Create(),
+    RegistryCommand.Create(),
+};
+
+ParseResult parsed = root.Parse(args);
+if (parsed.Errors.Count > 0)
+{
+    Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(parsed.Errors[0].Message.Replace('\t', ' '))}");
+    return ExitCodes.Usage;
 }
 
-Console.Error.WriteLine($"peerengine: unknown command '{args[0]}' (see --help)");
-return 2;
+try
+{
+    // No termination timeout: `run` drains for up to its drain timeout after SIGTERM, and the host's
+    // own console lifetime handles the signal (System.CommandLine would kill it after 2 s, exit 143).
+    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+}
+catch (CliException e)
+{
+    Console.Error.WriteLine($"peerengine: {e.Message}");
+    return e.ExitCode;
+}
+catch (OperationCanceledException)
+{
+    return ExitCodes.Success;
+}

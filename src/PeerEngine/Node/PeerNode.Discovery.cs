@@ -23,7 +23,7 @@ public sealed partial class PeerNode
     public PeerNodeHealth CheckHealth()
     {
         bool running = IsRunning;
-        bool published = running && _discovery is not null && _discovery.Discover().Any(p => p.Id == Id);
+        bool published = running && (!_options.Listen || (_discovery is not null && _discovery.Discover().Any(p => p.Id == Id)));
         string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff).Select(p => p.PeerId)];
         return new PeerNodeHealth(running, published, _peers.Count, unreachable);
     }

@@ -40,17 +40,21 @@ public sealed partial class PeerNode
         {
             _settings = new ConnectionSettings(Id, _options.Connections, new ConnectionHandlers(_requestHandler, _messageHandler), _loggerFactory, _time, _metrics);
             _connector = new PeerConnector(_settings);
-            PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
-            _listeners.Add(tcp);
-            TcpEndPoint = (IPEndPoint)tcp.EndPoint;
-            if (_options.UnixSocketPath is { } unixPath)
+            _discovery ??= CreateRegistry();
+            if (_options.Listen)
             {
-                _listeners.Add(PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener));
-                UnixSocketPath = unixPath;
+                PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
+                _listeners.Add(tcp);
+                TcpEndPoint = (IPEndPoint)tcp.EndPoint;
+                if (_options.UnixSocketPath is { } unixPath)
+                {
+                    _listeners.Add(PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener));
+                    UnixSocketPath = unixPath;
+                }
+
+                _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
             }
 
-            _discovery ??= CreateRegistry();
-            _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
             _watching = WatchPeersAsync(_stopping.Token);
             _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
             _state = State.Running;
@@ -89,6 +93,7 @@ public sealed partial class PeerNode
             return;
         }
 
+        bool wasRunning = _state == State.Running;
         _state = State.Stopped;
         if (_registration is not null)
         {
@@ -112,7 +117,10 @@ public sealed partial class PeerNode
         }
 
         _settings?.Dispose();
-        PeerEngineLog.NodeStopped(_logger, Id);
+        if (wasRunning)
+        {
+            PeerEngineLog.NodeStopped(_logger, Id);
+        }
     }
 
     private void AbortAll()

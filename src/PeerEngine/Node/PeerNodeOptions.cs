@@ -20,6 +20,12 @@ public sealed class PeerNodeOptions
     /// <summary>Also listen on this Unix domain socket path; peers on the same machine prefer it. Default none.</summary>
     public string? UnixSocketPath { get; set; }
 
+    /// <summary>
+    /// Listen and publish this node. Off, the node neither listens nor appears in the registry: it only
+    /// finds peers and talks to them (a client, such as <c>peerengine send</c>). Default on.
+    /// </summary>
+    public bool Listen { get; set; } = true;
+
     /// <summary>Reach peers that published a Unix socket over it rather than TCP. Default on.</summary>
     public bool PreferUnixSockets { get; set; } = true;
 

@@ -27,7 +27,7 @@ public sealed class HostingTests
     public async Task The_host_starts_the_node_publishes_it_and_stops_it()
     {
         await using var cluster = new NodeCluster();
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Services.AddPeerEngine(o =>
         {
             o.NodeId = "hosted";
@@ -59,7 +59,7 @@ public sealed class HostingTests
     [Fact]
     public async Task Invalid_options_fail_the_host_start_with_the_option_named()
     {
-        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder();
         builder.Services.AddPeerEngine(o => o.Connections.MaxRequestsInFlight = 3);
         using IHost host = builder.Build();
 

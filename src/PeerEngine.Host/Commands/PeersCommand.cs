@@ -1,0 +1,68 @@
+using System.CommandLine;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Host.Commands;
+
+/// <summary><c>peerengine peers</c>: the live peers of a registry, once or as they change.</summary>
+internal static class PeersCommand
+{
+    public static Command Create()
+    {
+        Option<string> registry = Settings.Registry();
+        var json = new Option<bool>("--json") { Description = "One JSON array: id, host, port, pid, lastSeen (unix ms)." };
+        var watch = new Option<bool>("--watch") { Description = "Keep listing peers as they join and leave, until Ctrl+C." };
+        var command = new Command("peers", "List the live peers of a registry.") { registry, json, watch };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            string path = result.GetValue(registry)!;
+            if (result.GetValue(watch))
+            {
+                return await WatchAsync(path, cancellationToken);
+            }
+
+            IReadOnlyList<PeerRecord> peers = RegistryAccess.Peers(path);
+            if (result.GetValue(json))
+            {
+                Console.Out.WriteLine(PeerExport.ToJson(peers));
+            }
+            else
+            {
+                foreach (PeerRecord peer in peers)
+                {
+                    Console.Out.WriteLine($"{peer.Id} {Endpoints.Format(peer)} pid={peer.ProcessId}");
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static async Task<int> WatchAsync(string path, CancellationToken cancellationToken)
+    {
+        using PeerRegistry registry = RegistryAccess.Open(path);
+        try
+        {
+            await foreach (PeerSetChange change in registry.WatchAsync(cancellationToken))
+            {
+                foreach (PeerRecord gone in change.Removed)
+                {
+                    Console.Out.WriteLine($"- {gone.Id} {Endpoints.Format(gone)}");
+                }
+
+                foreach (PeerRecord added in change.Added)
+                {
+                    Console.Out.WriteLine($"+ {added.Id} {Endpoints.Format(added)} pid={added.ProcessId}");
+                }
+
+                Console.Out.Flush();
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the watch is over.
+        }
+
+        return ExitCodes.Success;
+    }
+}

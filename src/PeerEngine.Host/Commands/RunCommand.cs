@@ -1,0 +1,125 @@
+using System.Buffers;
+using System.CommandLine;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using PeerEngine.Connections;
+using PeerEngine.Hosting;
+using PeerEngine.Node;
+using PeerEngine.Registry;
+
+namespace PeerEngine.Host.Commands;
+
+/// <summary><c>peerengine run</c>: one node, hosted, until SIGINT or SIGTERM.</summary>
+internal static class RunCommand
+{
+    private static readonly RequestHandler Echo = static (request, _) =>
+    {
+        request.Response.Write(request.Payload.Span);
+        return ValueTask.CompletedTask;
+    };
+
+    public static Command Create()
+    {
+        Option<string?> id = Settings.Text("--id", "The node id (default: generated).");
+        Option<string> host = Settings.FromEnvironment("--host", "The address to listen on (default 127.0.0.1).", "127.0.0.1", text => text);
+        Option<int> port = Settings.Integer("--port", "The TCP port; 0 picks a free one (default 0).", 0);
+        Option<string> registry = Settings.Registry();
+        Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo (default echo).", "echo", text => text);
+        handler.AcceptOnlyFromAmong("echo");
+        Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path.");
+        Option<int> maxPayload = Settings.Integer("--max-payload", "The largest payload accepted, in bytes (default 1048576).", 1024 * 1024);
+        Option<double> handshake = Settings.Seconds("--handshake-timeout", "Time for a peer's HELLO", 5);
+        Option<double> keepAliveInterval = Settings.Seconds("--keepalive-interval", "Silence before a PING", 15);
+        Option<double> keepAliveTimeout = Settings.Seconds("--keepalive-timeout", "Silence before closing", 45);
+        Option<double> drain = Settings.Seconds("--drain-timeout", "Time for in-flight work at shutdown", 10);
+
+        var command = new Command("run", "Start a node, publish it, serve until SIGINT or SIGTERM, then stop gracefully.")
+        {
+            id, host, port, registry, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
+        };
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            TimeSpan drainTimeout = Settings.ToTimeSpan(result.GetValue(drain), "--drain-timeout");
+            var options = new PeerNodeOptions
+            {
+                NodeId = result.GetValue(id),
+                Host = result.GetValue(host)!,
+                Port = result.GetValue(port),
+                UnixSocketPath = result.GetValue(unix),
+                Registry = new PeerRegistryOptions { Path = result.GetValue(registry) },
+                Connections = new PeerConnectionOptions
+                {
+                    MaxPayloadLength = result.GetValue(maxPayload),
+                    HandshakeTimeout = Settings.ToTimeSpan(result.GetValue(handshake), "--handshake-timeout"),
+                    KeepAliveInterval = Settings.ToTimeSpan(result.GetValue(keepAliveInterval), "--keepalive-interval"),
+                    KeepAliveTimeout = Settings.ToTimeSpan(result.GetValue(keepAliveTimeout), "--keepalive-timeout"),
+                    DrainTimeout = drainTimeout,
+                },
+            };
+            Validate(options);
+            return await RunAsync(options, drainTimeout, cancellationToken);
+        });
+        return command;
+    }
+
+    private static void Validate(PeerNodeOptions options)
+    {
+        try
+        {
+            options.Validate();
+        }
+        catch (ArgumentException e)
+        {
+            throw CliException.Usage(RegistryAccess.OneLine(e.Message.Split(" (Parameter", 2)[0]));
+        }
+    }
+
+    private static async Task<int> RunAsync(PeerNodeOptions options, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    {
+        HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Logging.ClearProviders();
+
+        // Logs go to stderr, so that stdout carries only the listening line.
+        builder.Logging.AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace);
+
+        // A failed start is reported as one line below; the host's own account of it is a stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
+        builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
+        builder.Services.AddPeerEngine(node =>
+        {
+            node.NodeId = options.NodeId;
+            node.Host = options.Host;
+            node.Port = options.Port;
+            node.UnixSocketPath = options.UnixSocketPath;
+            node.Registry = options.Registry;
+            node.Connections = options.Connections;
+        }).HandleRequests(Echo);
+
+        // A foreign or corrupt registry is bad input, found before anything starts.
+        RegistryAccess.Open(options.Registry.Path!).Dispose();
+        using IHost host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken);
+        }
+        catch (PeerRegistryException e)
+        {
+            throw CliException.Usage(RegistryAccess.OneLine(e.Message));
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {e.Message}");
+        }
+
+        PeerNode node = host.Services.GetRequiredService<PeerNode>();
+        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"listening {Endpoints.Format(node.TcpEndPoint!)} id={node.Id}"));
+        Console.Out.Flush();
+
+        // The host's console lifetime turns SIGINT/SIGTERM into a graceful stop: GOODBYE, drain, unpublish.
+        await host.WaitForShutdownAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+}
