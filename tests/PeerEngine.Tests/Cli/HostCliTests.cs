@@ -6,6 +6,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
+using PeerEngine.Tests.Support;
 
 namespace PeerEngine.Tests.Cli;
 
@@ -19,7 +20,7 @@ public sealed class HostCliTests
     [Fact]
     public async Task Demo_exits_0_and_shows_the_three_peers_and_both_responses()
     {
-        (int exit, string stdout, string stderr) = await HostProcess.RunAsync("demo");
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "demo");
 
         Assert.True(exit == 0, stderr);
         Assert.Contains("peer alpha listens on 127.0.0.1:", stdout, StringComparison.Ordinal);
@@ -34,13 +35,13 @@ public sealed class HostCliTests
     public async Task Run_listens_is_listed_answers_send_and_leaves_on_sigterm()
     {
         using var folder = new TempFolder();
-        using HostProcess run = HostProcess.Start(null, "run", "--id", "cli-node", "--registry", folder.RegistryPath);
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "cli-node", "--registry", folder.RegistryPath);
         string listening = await run.ReadLineAsync();
         Match line = System.Text.RegularExpressions.Regex.Match(listening, @"^listening 127\.0\.0\.1:(\d+) id=cli-node$");
         Assert.True(line.Success, listening);
         int port = int.Parse(line.Groups[1].Value, CultureInfo.InvariantCulture);
 
-        (int peersExit, string peersJson, _) = await HostProcess.RunAsync("peers", "--registry", folder.RegistryPath, "--json");
+        (int peersExit, string peersJson, _) = await ChildProcess.RunHostAsync(null, "peers", "--registry", folder.RegistryPath, "--json");
         Assert.Equal(0, peersExit);
         JsonElement peer = Assert.Single(JsonDocument.Parse(peersJson).RootElement.EnumerateArray().ToList());
         Assert.Equal("cli-node", peer.GetProperty("id").GetString());
@@ -49,13 +50,13 @@ public sealed class HostCliTests
         Assert.Equal(run.Id, peer.GetProperty("pid").GetInt32());
         Assert.True(peer.GetProperty("lastSeen").GetInt64() > 1_700_000_000_000);
 
-        (int sendExit, string answer, string sendErr) = await HostProcess.RunAsync("send", "--to", "cli-node", "--registry", folder.RegistryPath, "--", "hello, node");
+        (int sendExit, string answer, string sendErr) = await ChildProcess.RunHostAsync(null, "send", "--to", "cli-node", "--registry", folder.RegistryPath, "--", "hello, node");
         Assert.True(sendExit == 0, sendErr);
         Assert.Equal("hello, node\n", answer);
 
-        await run.TerminateAsync();
+        run.Terminate();
         Assert.Equal(0, await run.WaitForExitAsync());
-        (_, string after, _) = await HostProcess.RunAsync("peers", "--registry", folder.RegistryPath, "--json");
+        (_, string after, _) = await ChildProcess.RunHostAsync(null, "peers", "--registry", folder.RegistryPath, "--json");
         Assert.Equal("[]", after.Trim());
     }
 
@@ -64,10 +65,10 @@ public sealed class HostCliTests
     {
         using var folder = new TempFolder();
         var environment = new Dictionary<string, string> { ["PEERENGINE_REGISTRY"] = folder.RegistryPath, ["PEERENGINE_ID"] = "from-env" };
-        using HostProcess run = HostProcess.Start(environment, "run");
+        using ChildProcess run = ChildProcess.StartHost(environment, "run");
 
         Assert.EndsWith(" id=from-env", await run.ReadLineAsync(), StringComparison.Ordinal);
-        (_, string peers, _) = await HostProcess.RunAsync(environment, "peers");
+        (_, string peers, _) = await ChildProcess.RunHostAsync(environment, "peers");
         Assert.StartsWith("from-env 127.0.0.1:", peers, StringComparison.Ordinal);
     }
 
@@ -76,7 +77,7 @@ public sealed class HostCliTests
     {
         using var folder = new TempFolder();
 
-        (int exit, string stdout, string stderr) = await HostProcess.RunAsync("send", "--to", "nobody", "--registry", folder.RegistryPath, "hi");
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", "nobody", "--registry", folder.RegistryPath, "hi");
 
         Assert.Equal(2, exit);
         Assert.Empty(stdout);
@@ -93,7 +94,7 @@ public sealed class HostCliTests
 
         foreach (string[] command in new[] { new[] { "peers" }, ["send", "--to", "x", "hi"], ["run"] })
         {
-            (int exit, _, string stderr) = await HostProcess.RunAsync([.. command, "--registry", folder.RegistryPath]);
+            (int exit, _, string stderr) = await ChildProcess.RunHostAsync(null, [.. command, "--registry", folder.RegistryPath]);
 
             Assert.Equal(2, exit);
             OneLine(stderr);
@@ -105,7 +106,7 @@ public sealed class HostCliTests
     [Fact]
     public async Task An_unknown_option_is_bad_usage_with_one_line()
     {
-        (int exit, _, string stderr) = await HostProcess.RunAsync("peers", "--no-such-option");
+        (int exit, _, string stderr) = await ChildProcess.RunHostAsync(null, "peers", "--no-such-option");
 
         Assert.Equal(2, exit);
         OneLine(stderr);
@@ -115,17 +116,12 @@ public sealed class HostCliTests
     public async Task A_listed_peer_that_cannot_be_reached_exits_3_with_one_line()
     {
         using var folder = new TempFolder();
-        int closedPort;
-        using (var probe = new TcpListener(IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        int closedPort = Ports.ClosedLoopbackPort();
 
         using var registry = new PeerRegistry(new PeerRegistryOptions { Path = folder.RegistryPath });
         using IPeerRegistration ghost = registry.Publish(new PeerAnnouncement { Id = "ghost", Host = "127.0.0.1", Port = closedPort });
 
-        (int exit, _, string stderr) = await HostProcess.RunAsync("send", "--to", "ghost", "--registry", folder.RegistryPath, "--timeout", "2", "hi");
+        (int exit, _, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", "ghost", "--registry", folder.RegistryPath, "--timeout", "2", "hi");
 
         Assert.Equal(3, exit);
         OneLine(stderr);
@@ -135,7 +131,7 @@ public sealed class HostCliTests
     [Fact]
     public async Task Help_goes_to_stdout_with_exit_0()
     {
-        (int exit, string stdout, _) = await HostProcess.RunAsync("--help");
+        (int exit, string stdout, _) = await ChildProcess.RunHostAsync(null, "--help");
 
         Assert.Equal(0, exit);
         Assert.Contains("peerengine [command] [options]", stdout, StringComparison.Ordinal);

@@ -10,6 +10,8 @@ using PeerEngine.Hosting;
 using PeerEngine.Node;
 using PeerEngine.Tests.Registry;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Node;
 
 public sealed class HostingTests

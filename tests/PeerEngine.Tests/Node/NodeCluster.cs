@@ -6,6 +6,8 @@ using PeerEngine.Node;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Node;
 
 /// <summary>Nodes of one test sharing one registry file in a scratch folder, with short registry timings.</summary>

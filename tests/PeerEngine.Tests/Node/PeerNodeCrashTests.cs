@@ -6,6 +6,8 @@ using PeerEngine.Connections;
 using PeerEngine.Node;
 using PeerEngine.Tests.Registry;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Node;
 
 /// <summary>A node in a child process, killed with SIGKILL while requests are in flight to it.</summary>
@@ -17,7 +19,7 @@ public sealed class PeerNodeCrashTests
     {
         await using var cluster = new NodeCluster();
         PeerNode client = await cluster.StartAsync("client");
-        using PeerProcess child = PeerProcess.Start("node", cluster.RegistryPath, "doomed", ((int)NodeCluster.Ttl.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "200");
+        using ChildProcess child = ChildProcess.Start("node", cluster.RegistryPath, "doomed", ((int)NodeCluster.Ttl.TotalMilliseconds).ToString(CultureInfo.InvariantCulture), "200");
         await child.ReadyAsync();
         await Eventually.WaitUntilAsync(() => client.Peers.Any(p => p.Id == "doomed"), TimeSpan.FromSeconds(10), "the client sees the child node");
         using (PooledPayload answer = await client.RequestAsync("doomed", "alive?"u8.ToArray()))
@@ -53,12 +55,7 @@ public sealed class PeerNodeCrashTests
         });
 
         // A registry entry whose port nobody listens on: the ghost of a crashed node.
-        int closedPort;
-        using (var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0))
-        {
-            probe.Start();
-            closedPort = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        }
+        int closedPort = Ports.ClosedLoopbackPort();
 
         using var registry = new PeerEngine.Registry.PeerRegistry(cluster.RegistryOptions());
         using var ghost = registry.Publish(new PeerEngine.Registry.PeerAnnouncement { Id = "ghost", Host = "127.0.0.1", Port = closedPort });

@@ -5,6 +5,8 @@ using PeerEngine.Connections;
 using PeerEngine.Node;
 using PeerEngine.Tests.Registry;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Node;
 
 /// <summary>Whole nodes on loopback, discovering each other through one registry file.</summary>

@@ -8,6 +8,8 @@ using PeerEngine.Registry.Internal;
 
 using Xunit.Abstractions;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Registry;
 
 /// <summary>Child processes take most of the machine's two cores: these tests run one at a time.</summary>
@@ -30,7 +32,7 @@ public sealed class RegistryProcessTests : IDisposable
     private static readonly string HeartbeatArg = HeartbeatMs.ToString(CultureInfo.InvariantCulture);
 
     private readonly TempFolder _folder = new();
-    private readonly List<PeerProcess> _processes = [];
+    private readonly List<ChildProcess> _processes = [];
     private readonly ITestOutputHelper _output;
 
     public RegistryProcessTests(ITestOutputHelper output)
@@ -40,7 +42,7 @@ public sealed class RegistryProcessTests : IDisposable
 
     public void Dispose()
     {
-        foreach (PeerProcess process in _processes)
+        foreach (ChildProcess process in _processes)
         {
             process.Dispose();
         }
@@ -52,7 +54,7 @@ public sealed class RegistryProcessTests : IDisposable
     public async Task Sixteen_processes_create_and_publish_concurrently_into_distinct_slots_and_the_killed_half_disappears_within_the_TTL()
     {
         // The file does not exist yet: the children also race to create it, and exactly one may.
-        List<PeerProcess> peers = [.. Enumerable.Range(0, 16).Select(i => StartPublisher($"proc-{i}", 6000 + i))];
+        List<ChildProcess> peers = [.. Enumerable.Range(0, 16).Select(i => StartPublisher($"proc-{i}", 6000 + i))];
         await Task.WhenAll(peers.Select(p => p.ReadyAsync()));
         using var registry = Open();
 
@@ -65,11 +67,11 @@ public sealed class RegistryProcessTests : IDisposable
         Assert.Equal(peers.Select(p => p.Id).Order(), buffer[..16].Select(p => p.ProcessId).Order());
         Assert.Equal(16, slots[..16].Select(s => registry.File.ReadRegistrationId(s)).Distinct().Count());
 
-        List<PeerProcess> killed = [.. peers.Where((_, i) => i % 2 == 0)];
-        List<PeerProcess> kept = [.. peers.Where((_, i) => i % 2 == 1)];
+        List<ChildProcess> killed = [.. peers.Where((_, i) => i % 2 == 0)];
+        List<ChildProcess> kept = [.. peers.Where((_, i) => i % 2 == 1)];
         HashSet<int> keptPids = [.. kept.Select(p => p.Id)];
         var lostSurvivors = new List<string>();
-        foreach (PeerProcess peer in killed)
+        foreach (ChildProcess peer in killed)
         {
             peer.Kill();
         }
@@ -102,7 +104,7 @@ public sealed class RegistryProcessTests : IDisposable
     public async Task A_killed_peer_leaves_discovery_at_its_first_missed_heartbeat_long_before_its_TTL()
     {
         using var registry = Open();
-        PeerProcess peer = await Track(PeerProcess.Start("publish", _folder.RegistryPath, "short-lived", "1", "10000", HeartbeatArg)).ReadyAsync();
+        ChildProcess peer = await Track(ChildProcess.Start("publish", _folder.RegistryPath, "short-lived", "1", "10000", HeartbeatArg)).ReadyAsync();
         Assert.Single(registry.Discover());
 
         peer.Kill();
@@ -120,7 +122,7 @@ public sealed class RegistryProcessTests : IDisposable
     public async Task A_full_registry_takes_a_new_peer_as_soon_as_an_owner_is_killed_without_waiting_for_its_TTL()
     {
         using var registry = Open(capacity: 2);
-        PeerProcess first = await StartPublisher("first", 1).ReadyAsync();
+        ChildProcess first = await StartPublisher("first", 1).ReadyAsync();
         await StartPublisher("second", 2).ReadyAsync();
 
         Assert.Throws<RegistryFullException>(() => registry.Publish(Peer("third", 3)));
@@ -139,7 +141,7 @@ public sealed class RegistryProcessTests : IDisposable
     {
         using var impatient = Open(lockTimeout: TimeSpan.FromMilliseconds(300));
         using var patient = Open(lockTimeout: TimeSpan.FromSeconds(10));
-        PeerProcess holder = await Track(PeerProcess.Start("hold-lock", _folder.RegistryPath)).ReadyAsync();
+        ChildProcess holder = await Track(ChildProcess.Start("hold-lock", _folder.RegistryPath)).ReadyAsync();
 
         var timeout = Assert.Throws<RegistryLockTimeoutException>(() => impatient.Publish(Peer("blocked", 1)));
         Assert.Equal(holder.Id, timeout.LastWriterProcessId);
@@ -170,7 +172,7 @@ public sealed class RegistryProcessTests : IDisposable
         var slots = new int[1];
         registry.File.Scan(new PeerRecord[1], NowMs(), out _, slots);
         Assert.Equal(1, slots[0]);
-        PeerProcess writer = await Track(PeerProcess.Start("die-mid-write", _folder.RegistryPath, "0")).ReadyAsync();
+        ChildProcess writer = await Track(ChildProcess.Start("die-mid-write", _folder.RegistryPath, "0")).ReadyAsync();
 
         // Slot 0 is odd and half garbage: readers skip it and report it in flux, never return it.
         for (int i = 0; i < 100; i++)
@@ -195,7 +197,7 @@ public sealed class RegistryProcessTests : IDisposable
     public async Task A_stopped_peer_is_hidden_after_its_TTL_but_keeps_its_slot_and_returns_when_continued()
     {
         using var registry = Open();
-        PeerProcess sleeper = await Track(StartPublisher("sleeper", 7000)).ReadyAsync();
+        ChildProcess sleeper = await Track(StartPublisher("sleeper", 7000)).ReadyAsync();
         var slots = new int[4];
         var found = new PeerRecord[4];
         Assert.Equal(1, registry.File.Scan(found, NowMs(), out _, slots));
@@ -245,7 +247,7 @@ public sealed class RegistryProcessTests : IDisposable
         const int Cycles = 200;
         using var registry = Open();
         long before = registry.Generation;
-        List<PeerProcess> cyclers = [.. Enumerable.Range(0, Processes).Select(i => Track(PeerProcess.Start(
+        List<ChildProcess> cyclers = [.. Enumerable.Range(0, Processes).Select(i => Track(ChildProcess.Start(
             "cycles", _folder.RegistryPath, $"c{i}", Cycles.ToString(CultureInfo.InvariantCulture), TtlArg, HeartbeatArg)))];
         await Task.WhenAll(cyclers.Select(p => p.ReadyAsync()));
 
@@ -269,11 +271,11 @@ public sealed class RegistryProcessTests : IDisposable
         TimeSpan duration = TimeSpan.FromSeconds(double.Parse(
             Environment.GetEnvironmentVariable("PEERENGINE_REGISTRY_CHURN_SECONDS") ?? "8", CultureInfo.InvariantCulture));
         using var registry = Open(lockTimeout: TimeSpan.FromSeconds(10));
-        PeerProcess steady = await Track(StartPublisher("steady", 5999)).ReadyAsync();
-        var churners = new List<PeerProcess>();
+        ChildProcess steady = await Track(StartPublisher("steady", 5999)).ReadyAsync();
+        var churners = new List<ChildProcess>();
         for (int i = 0; i < 3; i++)
         {
-            churners.Add(Track(PeerProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)));
+            churners.Add(Track(ChildProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)));
         }
 
         await Task.WhenAll(churners.Select(p => p.ReadyAsync()));
@@ -291,10 +293,10 @@ public sealed class RegistryProcessTests : IDisposable
             await Task.Delay(random.Next(20, 80));
             churners[victim].Kill();
             kills++;
-            churners[victim] = await Track(PeerProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)).ReadyAsync();
+            churners[victim] = await Track(ChildProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)).ReadyAsync();
         }
 
-        foreach (PeerProcess churner in churners)
+        foreach (ChildProcess churner in churners)
         {
             churner.Kill();
         }
@@ -321,11 +323,11 @@ public sealed class RegistryProcessTests : IDisposable
     public async Task The_control_a_reader_that_ignores_the_seqlock_does_see_torn_slots_under_the_same_churn()
     {
         using var registry = Open();
-        PeerProcess churner = await Track(PeerProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)).ReadyAsync();
+        ChildProcess churner = await Track(ChildProcess.Start("churn", _folder.RegistryPath, "churn", TtlArg, HeartbeatArg)).ReadyAsync();
         using var stop = new CancellationTokenSource();
         Task<List<string>> checker = Task.Run(() => CheckSnapshots(registry, steady: null, stop.Token));
 
-        string result = await Track(PeerProcess.Start("naive-read", _folder.RegistryPath, "3000")).ReadLineAsync();
+        string result = await Track(ChildProcess.Start("naive-read", _folder.RegistryPath, "3000")).ReadLineAsync();
         await stop.CancelAsync();
 
         // Proves the churn test's checks can fail: the same writer tears plain copies, not ours.
@@ -364,14 +366,14 @@ public sealed class RegistryProcessTests : IDisposable
             Assert.Single(again.Discover());
         }
 
-        Assert.Equal("held", await Track(PeerProcess.Start("probe", _folder.RegistryPath, livenessByte)).ReadLineAsync());
+        Assert.Equal("held", await Track(ChildProcess.Start("probe", _folder.RegistryPath, livenessByte)).ReadLineAsync());
 
         // The control: the trap is real. Any other descriptor of the file, once closed, drops them.
         using (new FileStream(_folder.RegistryPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
         {
         }
 
-        Assert.Equal("free", await Track(PeerProcess.Start("probe", _folder.RegistryPath, livenessByte)).ReadLineAsync());
+        Assert.Equal("free", await Track(ChildProcess.Start("probe", _folder.RegistryPath, livenessByte)).ReadLineAsync());
     }
 
     [Fact]
@@ -395,7 +397,7 @@ public sealed class RegistryProcessTests : IDisposable
     {
         using var registry = Open(lockTimeout: TimeSpan.FromMilliseconds(300));
         var environment = new Dictionary<string, string> { ["DOTNET_SYSTEM_IO_DISABLEFILELOCKING"] = "1" };
-        PeerProcess holder = await Track(PeerProcess.Start(environment, "hold-lock", _folder.RegistryPath)).ReadyAsync();
+        ChildProcess holder = await Track(ChildProcess.Start(environment, "hold-lock", _folder.RegistryPath)).ReadyAsync();
 
         Assert.Throws<RegistryLockTimeoutException>(() => registry.Publish(Peer("blocked", 1)));
 
@@ -470,10 +472,10 @@ public sealed class RegistryProcessTests : IDisposable
 
     private static long NowMs() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    private PeerProcess StartPublisher(string id, int port) => Track(PeerProcess.Start(
+    private ChildProcess StartPublisher(string id, int port) => Track(ChildProcess.Start(
         "publish", _folder.RegistryPath, id, port.ToString(CultureInfo.InvariantCulture), TtlArg, HeartbeatArg));
 
-    private PeerProcess Track(PeerProcess process)
+    private ChildProcess Track(ChildProcess process)
     {
         _processes.Add(process);
         return process;

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Time.Testing;
 
 using PeerEngine.Registry;
 
+using PeerEngine.Tests.Support;
+
 namespace PeerEngine.Tests.Registry;
 
 /// <summary>Liveness by heartbeat and TTL, on a controllable clock.</summary>

@@ -1,15 +1,30 @@
+using System.Diagnostics;
+
 namespace PeerEngine.Tests.Support;
 
-/// <summary>Waits for a condition that other threads make true, checking often, failing at a deadline.</summary>
+/// <summary>Waits for a condition that other threads or processes make true: short polls and an overall deadline, never a fixed sleep.</summary>
 internal static class Eventually
 {
-    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? within = null)
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(5);
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing the test after <paramref name="within"/> (default 10 s).</summary>
+    public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? within = null) =>
+        await WaitUntilAsync(condition, within ?? TimeSpan.FromSeconds(10), what);
+
+    /// <summary>Returns how long it took for <paramref name="condition"/> to hold; fails the test at <paramref name="deadline"/>.</summary>
+    public static async Task<TimeSpan> WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string what)
     {
-        DateTime deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        var clock = Stopwatch.StartNew();
         while (!condition())
         {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            await Task.Delay(5);
+            if (clock.Elapsed > deadline)
+            {
+                Assert.Fail($"Timed out after {deadline.TotalSeconds:0.0} s waiting until {what}.");
+            }
+
+            await Task.Delay(Poll);
         }
+
+        return clock.Elapsed;
     }
 }

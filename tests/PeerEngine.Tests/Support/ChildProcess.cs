@@ -2,22 +2,23 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 
-namespace PeerEngine.Tests.Registry;
+namespace PeerEngine.Tests.Support;
 
 /// <summary>
 /// One real child process running PeerEngine.RegistryPeer (<c>dotnet PeerEngine.RegistryPeer.dll MODE ...</c>).
 /// Killed on dispose if still running.
 /// </summary>
-internal sealed class PeerProcess : IDisposable
+internal sealed class ChildProcess : IDisposable
 {
     private static readonly string PeerDll = Path.Combine(AppContext.BaseDirectory, "PeerEngine.RegistryPeer.dll");
+    private static readonly string HostDll = Path.Combine(AppContext.BaseDirectory, "PeerEngine.Host.dll");
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(60);
 
     private readonly Process _process;
     private readonly StringBuilder _stderr = new();
     private bool _disposed;
 
-    private PeerProcess(Process process)
+    private ChildProcess(Process process)
     {
         _process = process;
         _process.ErrorDataReceived += (_, e) =>
@@ -37,7 +38,26 @@ internal sealed class PeerProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static PeerProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    /// <summary>Starts the registry peer program (tests/PeerEngine.RegistryPeer) with <paramref name="args"/>.</summary>
+    public static ChildProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartDll(PeerDll, environment, args);
+
+    /// <summary>Starts the console host, `peerengine`, with <paramref name="args"/>.</summary>
+    public static ChildProcess StartHost(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartDll(HostDll, environment, args);
+
+    /// <summary>Runs the console host to completion: exit code, stdout, stderr.</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    {
+        using ChildProcess host = StartHost(environment, args);
+        host._process.StandardInput.Close();
+        string stdout = await host._process.StandardOutput.ReadToEndAsync();
+        int exitCode = await host.WaitForExitAsync();
+        return (exitCode, stdout, host.Stderr);
+    }
+
+    /// <summary>SIGTERM, as a service manager stops a process.</summary>
+    public void Terminate() => Signal("TERM");
+
+    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
         var info = new ProcessStartInfo("dotnet")
         {
@@ -46,7 +66,7 @@ internal sealed class PeerProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        info.ArgumentList.Add(PeerDll);
+        info.ArgumentList.Add(dll);
         foreach (string arg in args)
         {
             info.ArgumentList.Add(arg);
@@ -57,10 +77,10 @@ internal sealed class PeerProcess : IDisposable
             info.Environment[name] = value;
         }
 
-        return new PeerProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
+        return new ChildProcess(Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start"));
     }
 
-    public static PeerProcess Start(params string[] args) => Start(null, args);
+    public static ChildProcess Start(params string[] args) => Start(null, args);
 
     /// <summary>Waits for the next stdout line (the child's "ready ..." or a result) and returns it.</summary>
     public async Task<string> ReadLineAsync()
@@ -71,7 +91,7 @@ internal sealed class PeerProcess : IDisposable
     }
 
     /// <summary>Waits for the "ready" line.</summary>
-    public async Task<PeerProcess> ReadyAsync()
+    public async Task<ChildProcess> ReadyAsync()
     {
         string line = await ReadLineAsync();
         Assert.StartsWith($"ready {Id.ToString(CultureInfo.InvariantCulture)}", line, StringComparison.Ordinal);
