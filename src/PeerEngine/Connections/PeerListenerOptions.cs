@@ -7,8 +7,9 @@ public sealed class PeerListenerOptions
 {
     /// <summary>
     /// Connections served at once; one more is accepted and closed at once. Default: the process's
-    /// file-descriptor limit less a reserve for the runtime and outgoing connections (a tenth, at
-    /// least 64), so the process never runs out of descriptors serving peers.
+    /// file-descriptor limit, less the descriptors open when the options are created, less a reserve
+    /// for outgoing connections and files (a tenth of the limit, at least 64), so the process does not
+    /// run out of descriptors serving peers.
     /// </summary>
     public int MaxConnections { get; set; } = DescriptorLimit.DefaultMaxConnections();
 

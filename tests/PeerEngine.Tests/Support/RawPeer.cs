@@ -26,11 +26,11 @@ internal sealed class RawPeer : IAsyncDisposable
     }
 
     /// <summary>Connects and completes the handshake as node <paramref name="nodeId"/>.</summary>
-    public static async Task<RawPeer> HandshakeAsync(EndPoint endPoint, string nodeId = "raw")
+    public static async Task<RawPeer> HandshakeAsync(EndPoint endPoint, string nodeId = "raw", TimeSpan? wait = null)
     {
         RawPeer peer = await ConnectAsync(endPoint);
         await peer.SendAsync(FrameBytes.Written(w => FrameWriter.WriteHello(w, nodeId)));
-        (FrameHeader header, _) = await peer.ReadFrameAsync();
+        (FrameHeader header, _) = await peer.ReadFrameAsync(wait);
         Assert.Equal(FrameKind.Hello, header.Kind);
         return peer;
     }

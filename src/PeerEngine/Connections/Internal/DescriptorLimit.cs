@@ -11,6 +11,11 @@ internal static class DescriptorLimit
 {
     private const int MinimumReserve = 64;
 
+    /// <summary>
+    /// The limit, less the descriptors already open (the runtime alone holds about 70 when a node
+    /// starts), less a reserve for what the process opens later (outgoing connections, files): a
+    /// tenth of the limit, at least 32.
+    /// </summary>
     public static int DefaultMaxConnections()
     {
         long? limit = ReadSoftLimit();
@@ -20,7 +25,13 @@ internal static class DescriptorLimit
         }
 
         long reserve = Math.Max(MinimumReserve, limit.Value / 10);
-        return (int)Math.Clamp(limit.Value - reserve, 1, int.MaxValue);
+        return (int)Math.Clamp(limit.Value - CountOpen() - reserve, 1, int.MaxValue);
+    }
+
+    private static long CountOpen()
+    {
+        const string descriptors = "/proc/self/fd";
+        return Directory.Exists(descriptors) ? Directory.EnumerateFileSystemEntries(descriptors).LongCount() : 0;
     }
 
     /// <summary>The soft "Max open files" limit, or <c>null</c> when it cannot be read or is unlimited.</summary>
