@@ -48,7 +48,13 @@ internal sealed class EndToEndRunner
         {
             foreach (ServerSpec spec in targets.Select(t => t.Server).Distinct())
             {
-                ChildProcess process = ChildProcess.Start(ServerCore, spec.Environment, "serve", spec.Stack);
+                var environment = new Dictionary<string, string>(spec.Environment);
+                if (_options.AllocationTypes)
+                {
+                    environment["E2E_ALLOCATION_TYPES"] = "1";
+                }
+
+                ChildProcess process = ChildProcess.Start(ServerCore, environment, "serve", spec.Stack);
                 servers[spec] = (process, null!, null);
                 string ready = process.Expect("READY");
                 string tcp = Field(ready, "tcp=")!;
@@ -121,6 +127,12 @@ internal sealed class EndToEndRunner
         client.Send("GO");
         client.Expect("MEASURED");
         long after = Allocated(server);
+        if (_options.AllocationTypes)
+        {
+            server.Send("types");
+            Console.Error.WriteLine("  server allocations (cumulative): " + server.Expect("TYPES "));
+        }
+
         client.Send("CLOSE");
         string result = client.Expect("RESULT");
         double requests = Number(result, "requests=");

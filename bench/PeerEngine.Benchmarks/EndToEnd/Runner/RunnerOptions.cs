@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public const string Usage =
         "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped|tuned|lowlat,...] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,...] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--out FILE]";
+        "[--stacks plain,kestrel,dotnetty,peerengine,...] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 
@@ -24,6 +24,9 @@ internal sealed class RunnerOptions
     public string[]? Scenarios { get; private set; }
 
     public string? Output { get; private set; }
+
+    /// <summary>Servers sample their allocations by type (slower) and print them after each run.</summary>
+    public bool AllocationTypes { get; private set; }
 
     public static RunnerOptions Parse(string[] arguments)
     {
@@ -61,6 +64,9 @@ internal sealed class RunnerOptions
                     break;
                 case "--no-sockperf":
                     options.Sockperf = false;
+                    break;
+                case "--allocation-types":
+                    options.AllocationTypes = true;
                     break;
                 case "--out":
                     options.Output = Next();

@@ -7,7 +7,7 @@ namespace PeerEngine.Benchmarks.EndToEnd.Servers;
 /// <summary>
 /// <c>e2e serve STACK</c>: runs one stack's echo server in this process, prints
 /// <c>READY tcp=HOST:PORT [unix=PATH]</c>, then answers the runner on standard input:
-/// <c>alloc</c> prints <c>ALLOC N</c> (bytes this process has allocated so far), <c>exit</c> or the end
+/// <c>alloc</c> prints <c>ALLOC N</c> (bytes this process has allocated so far), <c>types</c> prints the types allocated most (with E2E_ALLOCATION_TYPES=1), <c>exit</c> or the end
 /// of input stops it.
 /// </summary>
 internal static class ServerProcess
@@ -40,6 +40,7 @@ internal static class ServerProcess
                 return 2;
         }
 
+        using AllocationSampler? sampler = Environment.GetEnvironmentVariable("E2E_ALLOCATION_TYPES") == "1" ? new AllocationSampler() : null;
         try
         {
             Console.WriteLine(FormattableString.Invariant($"READY tcp={servers[0].EndPoint}") + (unixPath is null ? string.Empty : $" unix={unixPath}"));
@@ -48,6 +49,10 @@ internal static class ServerProcess
                 if (command == "alloc")
                 {
                     Console.WriteLine("ALLOC " + GC.GetTotalAllocatedBytes(precise: true).ToString(CultureInfo.InvariantCulture));
+                }
+                else if (command == "types")
+                {
+                    Console.WriteLine("TYPES " + (sampler?.Top(10) ?? "(set E2E_ALLOCATION_TYPES=1)"));
                 }
             }
         }
