@@ -65,6 +65,21 @@ internal sealed class EndToEndRunner
             // thread pool's idle spinning so that its own core serves its socket events promptly.
             client = ChildProcess.Start(ClientCore, ServerSpec.NoSpinning, "client");
 
+            if (_options.Rounds > 1)
+            {
+                // Not recorded: every server meets every scenario once before the first round, so that
+                // the tiered JIT has compiled each stack's hot path by then.
+                Console.Error.WriteLine("  warm-up round (not recorded)");
+                foreach (Scenario scenario in scenarios)
+                {
+                    foreach (Target target in targets)
+                    {
+                        (ChildProcess server, string tcp, string? unix) = servers[target.Server];
+                        _ = Measure(client, server, target.Unix ? unix! : tcp, scenario, measureMs: 500);
+                    }
+                }
+            }
+
             for (int round = 0; round < _options.Rounds; round++)
             {
                 foreach (Scenario scenario in scenarios)
@@ -75,7 +90,7 @@ internal sealed class EndToEndRunner
                         Target target = targets[(i + round) % targets.Count];
                         (ChildProcess server, string tcp, string? unix) = servers[target.Server];
                         string endPoint = target.Unix ? unix! : tcp;
-                        Measurement measurement = Measure(client, server, endPoint, scenario);
+                        Measurement measurement = Measure(client, server, endPoint, scenario, _options.MeasureMs);
                         Console.Error.WriteLine(FormattableString.Invariant(
                             $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req"));
                         if (!_results.TryGetValue((scenario, target), out List<Measurement>? list))
@@ -118,10 +133,10 @@ internal sealed class EndToEndRunner
         return 0;
     }
 
-    private Measurement Measure(ChildProcess client, ChildProcess server, string endPoint, Scenario scenario)
+    private Measurement Measure(ChildProcess client, ChildProcess server, string endPoint, Scenario scenario, int measureMs)
     {
         client.Send(FormattableString.Invariant(
-            $"run {endPoint} {scenario.Connections} {scenario.Depth} {scenario.PayloadLength} {_options.WarmupMs} {_options.MeasureMs}"));
+            $"run {endPoint} {scenario.Connections} {scenario.Depth} {scenario.PayloadLength} {_options.WarmupMs} {measureMs}"));
         client.Expect("WARM");
         long before = Allocated(server);
         client.Send("GO");

@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public const string Usage =
         "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped|tuned|lowlat,...] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,...] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
+        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-lowlat] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 
@@ -88,6 +88,6 @@ internal sealed class RunnerOptions
             _ => "lowlat",
         };
         string stack = target.Unix ? "peerengine-unix" : target.Server.Stack;
-        return (Settings is null || Settings.Contains(settings)) && (Stacks is null || Stacks.Any(s => stack.StartsWith(s, StringComparison.Ordinal)));
+        return (Settings is null || Settings.Contains(settings)) && (Stacks is null || Stacks.Contains(stack));
     }
 }
