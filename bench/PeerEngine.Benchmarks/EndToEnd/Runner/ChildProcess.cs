@@ -13,6 +13,7 @@ internal sealed class ChildProcess : IDisposable
     [
         "DOTNET_ThreadPool_UnfairSemaphoreSpinLimit",
         "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS",
+        "DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION",
     ];
 
     private readonly Process _process;

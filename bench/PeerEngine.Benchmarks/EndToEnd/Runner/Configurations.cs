@@ -18,6 +18,7 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     public const string Shipped = "as shipped";
     public const string Tuned = "spin limit 0";
     public const string LowLatency = "low-latency";
+    public const string LargerPool = "spin limit 0, pool 1024";
 
     /// <summary>The thread pool's idle spinning takes most of a server's single core (issue 7): turn it off.</summary>
     public static readonly IReadOnlyDictionary<string, string> NoSpinning = new Dictionary<string, string>
@@ -30,6 +31,18 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     {
         ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
         ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1",
+    };
+
+    /// <summary>
+    /// No spinning, and ArrayPool.Shared keeps up to 1,024 arrays per size per core instead of 32:
+    /// pinned to one core, the shared pool has one partition, and more than 32 buffers of one size in
+    /// flight (64 requests' payload and response copies, 64 connections' pipe blocks) overflow it, so
+    /// every rent beyond that allocates. The knob is read from the environment only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> NoSpinningLargerPool = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        ["DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION"] = "1024",
     };
 
     public string Key => $"{Stack} ({Settings})";
@@ -62,6 +75,7 @@ internal sealed record Target(ServerSpec Server, bool Unix)
             }
         }
 
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
         targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline), Unix: false));
         return targets;
     }

@@ -169,7 +169,7 @@ internal sealed class EndToEndRunner
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Medians of {_options.Rounds} interleaved rounds; warm-up {_options.WarmupMs} ms, measured {_options.MeasureMs} ms per run; server on core {ServerCore}, client on core {ClientCore} (pinned: {ChildProcess.CanPin}).");
-        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's.");
+        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode and larger pool: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's.");
         if (floor is { } f)
         {
             text.AppendLine(FormattableString.Invariant(
@@ -213,7 +213,7 @@ internal sealed class EndToEndRunner
 
     private Measurement? PeerEngineFor(Scenario scenario, Target target)
     {
-        string settings = target.Server.Settings == ServerSpec.LowLatency ? ServerSpec.Tuned : target.Server.Settings;
+        string settings = target.Server.Settings is ServerSpec.LowLatency or ServerSpec.LargerPool ? ServerSpec.Tuned : target.Server.Settings;
         return _results.FirstOrDefault(r => r.Key.Item1 == scenario && r.Key.Item2.Server.Stack == "peerengine" && !r.Key.Item2.Unix && r.Key.Item2.Server.Settings == settings).Value is { } runs
             ? Median(runs)
             : null;
