@@ -39,8 +39,8 @@ internal sealed class RunnerOptions
                 case "--short":
                     // The CI smoke: checks that every server, the client and the runner work, not the speed.
                     options.Rounds = 1;
-                    options.WarmupMs = 200;
-                    options.MeasureMs = 500;
+                    options.WarmupMs = 100;
+                    options.MeasureMs = 300;
                     options.Sockperf = false;
                     options.Settings ??= ["shipped"];
                     break;
