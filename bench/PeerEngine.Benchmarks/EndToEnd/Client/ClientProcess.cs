@@ -15,6 +15,10 @@ namespace PeerEngine.Benchmarks.EndToEnd.Client;
 /// </summary>
 internal static class ClientProcess
 {
+    // A server that stops answering fails the run (the connections are then closed) instead of
+    // hanging it: a CI smoke must end.
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
     public static async Task<int> RunAsync()
     {
         while (Console.ReadLine() is { } line && line != "exit")
@@ -32,7 +36,7 @@ internal static class ClientProcess
                 int[] n = words[2..].Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
                 Console.WriteLine(await RunScenarioAsync(endPoint, n[0], n[1], n[2], n[3], n[4]).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is SocketException or IOException or InvalidDataException or FormatException)
+            catch (Exception e) when (e is SocketException or IOException or InvalidDataException or FormatException or TimeoutException)
             {
                 Console.WriteLine("ERROR " + e.Message.ReplaceLineEndings(" "));
             }
@@ -52,7 +56,7 @@ internal static class ClientProcess
         {
             for (int i = 0; i < connections; i++)
             {
-                open[i] = await ClientConnection.ConnectAsync(endPoint, depth, payload, seed: i).ConfigureAwait(false);
+                open[i] = await ClientConnection.ConnectAsync(endPoint, depth, payload, seed: i).WaitAsync(Patience).ConfigureAwait(false);
             }
 
             await LoadAsync(open, warmupMs).ConfigureAwait(false);
@@ -92,7 +96,8 @@ internal static class ClientProcess
     private static Task LoadAsync(ClientConnection[] connections, int milliseconds)
     {
         long until = Stopwatch.GetTimestamp() + (milliseconds * Stopwatch.Frequency / 1000);
-        return Task.WhenAll(connections.Select(c => Task.Run(() => c.RunAsync(until))));
+        return Task.WhenAll(connections.Select(c => Task.Run(() => c.RunAsync(until))))
+            .WaitAsync(TimeSpan.FromMilliseconds(milliseconds) + Patience);
     }
 
     private static double Micros(LongHistogram histogram, double percentile) =>
