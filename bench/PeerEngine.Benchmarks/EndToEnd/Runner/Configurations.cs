@@ -1,0 +1,85 @@
+namespace PeerEngine.Benchmarks.EndToEnd.Runner;
+
+/// <summary>A load shape: C connections, D requests in flight on each, payloads of P bytes.</summary>
+internal sealed record Scenario(string Name, int Connections, int Depth, int PayloadLength)
+{
+    public static readonly Scenario[] All =
+    [
+        new("latency", 1, 1, 64),
+        new("pipelined", 1, 64, 64),
+        new("many connections", 64, 4, 64),
+        new("large", 4, 4, 64 * 1024),
+    ];
+}
+
+/// <summary>A server process: a stack with the runtime settings it runs under.</summary>
+internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictionary<string, string> Environment)
+{
+    public const string Shipped = "as shipped";
+    public const string Tuned = "spin limit 0";
+    public const string LowLatency = "low-latency";
+    public const string LargerPool = "spin limit 0, pool 1024";
+
+    /// <summary>The thread pool's idle spinning takes most of a server's single core (issue 7): turn it off.</summary>
+    public static readonly IReadOnlyDictionary<string, string> NoSpinning = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+    };
+
+    /// <summary>No spinning, and socket completions run inline on the epoll thread instead of being queued to the pool.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Inline = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        ["DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"] = "1",
+    };
+
+    /// <summary>
+    /// No spinning, and ArrayPool.Shared keeps up to 1,024 arrays per size per core instead of 32:
+    /// pinned to one core, the shared pool has one partition, and more than 32 buffers of one size in
+    /// flight (64 requests' payload and response copies, 64 connections' pipe blocks) overflow it, so
+    /// every rent beyond that allocates. The knob is read from the environment only.
+    /// </summary>
+    public static readonly IReadOnlyDictionary<string, string> NoSpinningLargerPool = new Dictionary<string, string>
+    {
+        ["DOTNET_ThreadPool_UnfairSemaphoreSpinLimit"] = "0",
+        ["DOTNET_SYSTEM_BUFFERS_SHAREDARRAYPOOL_MAXARRAYSPERPARTITION"] = "1024",
+    };
+
+    public string Key => $"{Stack} ({Settings})";
+}
+
+/// <summary>What the client connects to: a server and which of its endpoints.</summary>
+internal sealed record Target(ServerSpec Server, bool Unix)
+{
+    public string Label => (Unix ? Server.Stack + " unix" : Server.Stack) + $" ({Server.Settings})";
+
+    public bool IsPeerEngine => Server.Stack.StartsWith("peerengine", StringComparison.Ordinal);
+
+    public static IReadOnlyList<Target> All()
+    {
+        var targets = new List<Target>();
+        foreach ((string settings, IReadOnlyDictionary<string, string> environment) in new[]
+        {
+            (ServerSpec.Shipped, (IReadOnlyDictionary<string, string>)new Dictionary<string, string>()),
+            (ServerSpec.Tuned, ServerSpec.NoSpinning),
+        })
+        {
+            foreach (string stack in new[] { "plain", "kestrel", "dotnetty", "peerengine" })
+            {
+                var server = new ServerSpec(stack, settings, environment);
+                targets.Add(new Target(server, Unix: false));
+                if (stack == "peerengine")
+                {
+                    targets.Add(new Target(server, Unix: true));
+                }
+            }
+        }
+
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
+        targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline), Unix: false));
+        return targets;
+    }
+}
+
+/// <summary>One measured run of one target in one scenario.</summary>
+internal sealed record Measurement(double RequestsPerSecond, double P50, double P99, double P999, double AllocatedPerRequest);
