@@ -25,7 +25,7 @@ internal sealed class PeerEngineServer : IEchoServer
         _settings = new ConnectionSettings("peerengine-server", new PeerConnectionOptions(), new ConnectionHandlers(Echo, null));
         SocketTransportOptions socket = _settings.SocketOptions with { InlineReceiveContinuations = lowLatency };
         var options = new PeerListenerOptions();
-        _listener = new PeerListener(SocketListener.Bind(endPoint, options.ListenBacklog, socket, _settings.Logger, _settings.Time), _settings, options);
+        _listener = new PeerListener(SocketListener.Bind(endPoint, options.ListenBacklog, socket, _settings.Logger, _settings.Time, _settings.Metrics), _settings, options);
         _listener.Start();
     }
 
