@@ -21,7 +21,6 @@ return args switch
     ["probe", var path, var offset] => Probe(path, long.Parse(offset, CultureInfo.InvariantCulture)),
     ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
     ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
-    ["serve", var path, var id, var maxConnections] => await ServeAsync(path, id, maxConnections),
     _ => Usage(),
 };
 
@@ -223,35 +222,9 @@ static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heart
     return 0;
 }
 
-// An echo node for the file-descriptor tests, started under a lowered `ulimit -n`: with a number, the
-// listener's connection cap is set that high (so accepting runs into EMFILE); with "default", the
-// node keeps its default cap below the limit.
-static async Task<int> ServeAsync(string path, string id, string maxConnections)
-{
-    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = new PeerRegistryOptions { Path = path } };
-    if (maxConnections != "default")
-    {
-        options.Listener.MaxConnections = Int(maxConnections);
-    }
-
-    await using var node = new PeerEngine.Node.PeerNode(options)
-    {
-        RequestHandler = (request, _) =>
-        {
-            request.Response.Write(request.Payload.Span);
-            return ValueTask.CompletedTask;
-        },
-    };
-    await node.StartAsync();
-    Ready($"{id} {node.TcpEndPoint!.Port.ToString(CultureInfo.InvariantCulture)} {options.Listener.MaxConnections.ToString(CultureInfo.InvariantCulture)}");
-    WaitForStdinToClose();
-    await node.StopAsync();
-    return 0;
-}
-
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node|serve ARGS...");
+    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node ARGS...");
     return 2;
 }
 

@@ -57,26 +57,15 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops a process.</summary>
     public void Terminate() => Signal("TERM");
 
-    /// <summary>Starts the registry peer program with at most <paramref name="fileDescriptors"/> open files (`ulimit -n`).</summary>
-    public static ChildProcess StartWithDescriptorLimit(int fileDescriptors, params string[] args) =>
-        StartDll(PeerDll, null, args, fileDescriptors);
-
-    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args, int? fileDescriptors = null)
+    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args)
     {
-        var info = new ProcessStartInfo(fileDescriptors is null ? "dotnet" : "bash")
+        var info = new ProcessStartInfo("dotnet")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (fileDescriptors is { } limit)
-        {
-            info.ArgumentList.Add("-c");
-            info.ArgumentList.Add($"ulimit -n {limit.ToString(CultureInfo.InvariantCulture)} && exec \"$0\" \"$@\"");
-            info.ArgumentList.Add("dotnet");
-        }
-
         info.ArgumentList.Add(dll);
         foreach (string arg in args)
         {
