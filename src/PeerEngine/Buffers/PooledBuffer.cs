@@ -4,10 +4,10 @@ using Microsoft.Extensions.ObjectPool;
 namespace PeerEngine.Buffers;
 
 /// <summary>
-/// A growable byte buffer whose array comes from <see cref="ArrayPool{T}.Shared"/> and which is itself
-/// pooled: payloads copied out of a connection's receive pipe, and responses written by handlers,
-/// live in one of these. Returning it hands the array back at once, so a quiet connection holds
-/// no payload memory whatever it once carried.
+/// A growable byte buffer, itself pooled: payloads copied out of a connection's receive pipe, and
+/// responses written by handlers, live in one of these. Buffers belong to the process, not to a
+/// connection, so a quiet connection holds no payload memory whatever it once carried; a large
+/// array goes back to <see cref="ArrayPool{T}.Shared"/> as soon as its buffer is returned.
 /// </summary>
 internal sealed class PooledBuffer : IBufferWriter<byte>
 {
@@ -15,6 +15,9 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
     // the GC instead of being kept forever.
     private static readonly ObjectPool<PooledBuffer> Pool =
         new DefaultObjectPool<PooledBuffer>(new DefaultPooledObjectPolicy<PooledBuffer>(), maximumRetained: 4096);
+
+    /// <summary>Arrays up to this size stay with their pooled buffer (at most 4,096 buffers × 4 KiB).</summary>
+    private const int KeptArrayLength = 4096;
 
     private byte[] _array = [];
     private int _length;
@@ -40,10 +43,14 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
         return buffer;
     }
 
-    /// <summary>Gives the array back and puts this buffer back in the pool; it must not be used again.</summary>
+    /// <summary>
+    /// Puts this buffer back in the pool; it must not be used again. A small array stays with it: the
+    /// shared array pool keeps only 32 arrays per size and core, so with more requests in flight than
+    /// that, renting per message would allocate. A large one goes back to the shared pool at once.
+    /// </summary>
     public void Return()
     {
-        if (_array.Length != 0)
+        if (_array.Length > KeptArrayLength)
         {
             ArrayPool<byte>.Shared.Return(_array);
             _array = [];
