@@ -6,17 +6,21 @@ using BenchmarkDotNet.Configs;
 using PeerEngine.Buffers;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
+using PeerEngine.Node;
+using PeerEngine.Registry;
 
 namespace PeerEngine.Benchmarks;
 
 /// <summary>
-/// Request/response over loopback TCP, client and server in this process: PeerEngine against the same
-/// echo over a plain socket. Latency: one request in flight. Pipelined: 64 in flight on one connection.
+/// Request/response over loopback TCP, client and server in this process: the same echo over a plain
+/// socket (the baseline), over a bare PeerEngine connection, and through the node API (peer lookup,
+/// pool and all). Latency: one request in flight. Pipelined: 64 in flight on one connection.
 /// Allocations are counted for both sides together.
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 [GroupBenchmarksBy(BenchmarkLogicalGroupRule.ByCategory)]
 [CategoriesColumn]
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 public class ConnectionBenchmarks
 {
     private const int RoundTrips = 200;
@@ -32,6 +36,9 @@ public class ConnectionBenchmarks
     private PlainSocketEcho _plainServer = null!;
     private PlainSocketClient _plainLatency = null!;
     private PlainSocketClient _plainPipelined = null!;
+    private string _registryFolder = null!;
+    private PeerNode _nodeServer = null!;
+    private PeerNode _nodeClient = null!;
 
     [GlobalSetup]
     public async Task Setup()
@@ -44,6 +51,14 @@ public class ConnectionBenchmarks
         _plainServer = new PlainSocketEcho();
         _plainLatency = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, depth: 1);
         _plainPipelined = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, Depth);
+
+        _registryFolder = Directory.CreateTempSubdirectory("peerengine-bench-").FullName;
+        var registry = new PeerRegistryOptions { Path = Path.Combine(_registryFolder, "registry.bin") };
+        _nodeServer = new PeerNode(new PeerNodeOptions { NodeId = "node-server", Registry = registry }) { RequestHandler = Echo };
+        _nodeClient = new PeerNode(new PeerNodeOptions { NodeId = "node-client", Registry = registry, Listen = false });
+        await _nodeServer.StartAsync();
+        await _nodeClient.StartAsync();
+        (await _nodeClient.RequestAsync("node-server", _payload)).Dispose();
     }
 
     [GlobalCleanup]
@@ -56,6 +71,9 @@ public class ConnectionBenchmarks
         await _plainServer.DisposeAsync();
         _serverSettings.Dispose();
         _clientSettings.Dispose();
+        await _nodeClient.DisposeAsync();
+        await _nodeServer.DisposeAsync();
+        Directory.Delete(_registryFolder, recursive: true);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = RoundTrips, Description = "latency: plain socket")]
@@ -77,6 +95,17 @@ public class ConnectionBenchmarks
         for (int i = 0; i < RoundTrips; i++)
         {
             using PooledPayload response = await _client.RequestAsync(_payload);
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = RoundTrips, Description = "latency: PeerEngine node")]
+    [BenchmarkCategory("latency")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public async ValueTask NodeRoundTrip()
+    {
+        for (int i = 0; i < RoundTrips; i++)
+        {
+            using PooledPayload response = await _nodeClient.RequestAsync("node-server", _payload);
         }
     }
 
@@ -102,6 +131,26 @@ public class ConnectionBenchmarks
             for (int i = 0; i < Depth; i++)
             {
                 _inFlight[i] = _client.RequestAsync(_payload);
+            }
+
+            for (int i = 0; i < Depth; i++)
+            {
+                (await _inFlight[i]).Dispose();
+            }
+        }
+    }
+
+    [Benchmark(OperationsPerInvoke = Depth * Batches, Description = "pipelined x64: PeerEngine node")]
+    [BenchmarkCategory("pipelined")]
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    [SuppressMessage("Reliability", "CA2012", Justification = "Each ValueTask is stored once and awaited once, in order; AsTask would allocate and skew the measurement.")]
+    public async ValueTask NodePipelined()
+    {
+        for (int batch = 0; batch < Batches; batch++)
+        {
+            for (int i = 0; i < Depth; i++)
+            {
+                _inFlight[i] = _nodeClient.RequestAsync("node-server", _payload);
             }
 
             for (int i = 0; i < Depth; i++)

@@ -6,7 +6,8 @@ using PeerEngine.Diagnostics;
 namespace PeerEngine.ConnectionPool;
 
 /// <summary>
-/// The connections to one peer: opened on demand up to <see cref="ConnectionPoolOptions.MaxConnectionsPerPeer"/>,
+/// The connections to one peer: opened on demand up to <see cref="ConnectionPoolOptions.MaxConnectionsPerPeer"/>
+/// (another when even the least loaded carries <see cref="ConnectionPoolOptions.RequestsPerConnection"/>),
 /// chosen by fewest requests in flight, dropped when they die, replaced after an exponential back-off,
 /// and closed when idle. Concurrent callers share one connect attempt.
 /// </summary>
@@ -117,9 +118,9 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
             return ConnectAsync(cancellationToken);
         }
 
-        if (best.OutgoingRequests > 0 && connections.Length < _options.MaxConnectionsPerPeer)
+        if (best.OutgoingRequests >= _options.RequestsPerConnection && connections.Length < _options.MaxConnectionsPerPeer)
         {
-            // Every connection is busy and there is room for another: open it for the next callers.
+            // Even the least loaded connection is busy and there is room for another: open it for the next callers.
             StartConnect(backgroundOnly: true);
         }
 

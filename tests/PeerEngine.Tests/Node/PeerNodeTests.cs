@@ -51,7 +51,7 @@ public sealed class PeerNodeTests
             Assert.Equal($"{to.Id}:#{i}", Text(answer));
         }));
 
-        Assert.All(nodes, n => Assert.InRange(n.OutboundConnections, 1, 2 * 2));
+        Assert.All(nodes, n => Assert.InRange(n.OutboundConnections, 2, 2 * 2));
     }
 
     [Fact]
@@ -184,7 +184,11 @@ public sealed class PeerNodeTests
     public async Task The_pool_grows_under_load_up_to_its_limit_and_no_further()
     {
         await using var cluster = new NodeCluster();
-        PeerNode client = await cluster.StartAsync("client", o => o.Pool.MaxConnectionsPerPeer = 3);
+        PeerNode client = await cluster.StartAsync("client", o =>
+        {
+            o.Pool.MaxConnectionsPerPeer = 3;
+            o.Pool.RequestsPerConnection = 10;
+        });
         PeerNode server = await cluster.StartAsync("server", handler: async (request, ct) =>
         {
             await Task.Delay(2, ct);
