@@ -19,13 +19,31 @@ internal static class FakeClock
             if (parked == OpenModelDriver.ParkedOnSlot || parked == -1)
             {
                 // Waiting for a call to finish (or done dispatching, waiting for the last ones): let time pass.
-                time.Advance(TimeSpan.FromMilliseconds(1));
+                AdvanceInline(time, TimeSpan.FromMilliseconds(1));
             }
             else
             {
                 long ticks = (long)Math.Ceiling((parked - time.GetTimestamp()) * (double)TimeSpan.TicksPerSecond / time.TimestampFrequency);
-                time.Advance(TimeSpan.FromTicks(Math.Max(1, ticks)));
+                AdvanceInline(time, TimeSpan.FromTicks(Math.Max(1, ticks)));
             }
+        }
+    }
+
+    /// <summary>
+    /// Advances with no synchronization context: under xunit's, the runtime refuses to inline the
+    /// continuations a timer completes and queues them to the pool, where they would race the next advance.
+    /// </summary>
+    private static void AdvanceInline(FakeTimeProvider time, TimeSpan by)
+    {
+        SynchronizationContext? saved = SynchronizationContext.Current;
+        SynchronizationContext.SetSynchronizationContext(null);
+        try
+        {
+            time.Advance(by);
+        }
+        finally
+        {
+            SynchronizationContext.SetSynchronizationContext(saved);
         }
     }
 
