@@ -9,4 +9,10 @@ Console.CancelKeyPress += (_, e) =>
     stop.Cancel();
 };
 
+// Redirected output (CI logs, files) has no width to measure: give the tables room instead of wrapping every cell.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 200;
+}
+
 return await LoadCommand.InvokeAsync(args, AnsiConsole.Console, Console.Out, Console.Error, stop.Token);

@@ -83,8 +83,7 @@ internal sealed class SvgChart
                 $"<line x1=\"{Left}\" x2=\"{Left + plotW}\" y1=\"{Py(y):0.#}\" y2=\"{Py(y):0.#}\" class=\"grid\"/><text x=\"{Left - 6}\" y=\"{Py(y) + 4:0.#}\" text-anchor=\"end\">{Esc(FormatY(y))}</text>");
         }
 
-        IEnumerable<(double X, string Label)> xTicks = XTicks
-            ?? Enumerable.Range(0, 6).Select(k => xMin + ((xMax - xMin) * k / 5)).Select(x => (x, x.ToString("0.#", CultureInfo.InvariantCulture)));
+        IEnumerable<(double X, string Label)> xTicks = XTicks ?? NiceTicks(xMin, xMax);
         foreach ((double x, string label) in xTicks.Where(t => t.X >= xMin - 1e-9 && t.X <= xMax + 1e-9))
         {
             svg.Append(CultureInfo.InvariantCulture,
@@ -109,6 +108,16 @@ internal sealed class SvgChart
 
         svg.Append("</svg>");
         return svg.ToString();
+    }
+
+    /// <summary>About five ticks on round numbers (1, 2, 2.5 or 5 times a power of ten).</summary>
+    private static IEnumerable<(double X, string Label)> NiceTicks(double min, double max)
+    {
+        double step = NiceCeiling((max - min) / 5);
+        for (double x = Math.Ceiling(min / step) * step; x <= max + (step * 1e-9); x += step)
+        {
+            yield return (x, x.ToString("0.##", CultureInfo.InvariantCulture));
+        }
     }
 
     private static double NiceCeiling(double value)

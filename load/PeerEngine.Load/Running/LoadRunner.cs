@@ -201,7 +201,7 @@ internal sealed class LoadRunner
 
         if (cpuPercent > 90)
         {
-            warnings.Add($"the generator used {cpuPercent:0}% of the machine's CPU: it may be the bottleneck");
+            warnings.Add($"this process (the generator, and the target when embedded) used {cpuPercent:0}% of the machine's CPU: it may be the bottleneck");
         }
 
         return (problems, warnings);
@@ -273,7 +273,8 @@ internal sealed class LoadRunner
 
     private void Sample(ScenarioProps scenario, SimulationPlan plan, ScenarioRecorder recorder, double endSeconds)
     {
-        TimeSpan at = TimeSpan.FromSeconds(Math.Max(0, endSeconds - 1e-6));
+        // The last interval may run past the plan while calls drain: it reports the plan's final rate.
+        TimeSpan at = TimeSpan.FromSeconds(Math.Max(0, Math.Min(endSeconds, plan.Duration.TotalSeconds) - 1e-6));
         double planned = plan.Model == LoadModel.Open ? plan.RateAt(at) : plan.CopiesAt(at);
         IntervalStats stats = recorder.Sample(endSeconds, planned);
         OnInterval?.Invoke(scenario.Name, stats);
