@@ -68,6 +68,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
                 Simulations = simulations,
                 WarmUp = settings.WarmUp,
                 MaxConcurrency = settings.MaxConcurrency,
+                Timing = settings.Timing ?? scenario.Timing,
             };
         })];
 
@@ -97,10 +98,13 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
                 target,
                 quiet: true,
                 ct),
-            sla);
+            sla)
+        {
+            StartRate = settings.SearchStart,
+        };
         RateSearchResult result = await search.RunAsync(
             step => live.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"  {Units.Rate(step.Rate),10}/s → achieved {Units.Rate(step.AchievedRps),10}/s, {sla.Metric} {step.Measured}{(step.Valid ? string.Empty : " (generator fell behind)")}: {(step.Passed ? "pass" : "FAIL")}")),
+                $"  {Units.Rate(step.Rate),10}/s → achieved {Units.Rate(step.AchievedRps),10}/s, {sla.MetricName} {step.Measured}: {(step.Passed ? "pass" : "FAIL")}{(step.Problem is null ? string.Empty : $" ({step.Problem})")}")),
             cancellationToken).ConfigureAwait(false);
 
         var table = new Table().Border(TableBorder.Rounded).Title($"sustainable rate search: {Markup.Escape(sla.Text)} against {Markup.Escape(target)}");

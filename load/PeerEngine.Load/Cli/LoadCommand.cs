@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
+using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
@@ -43,12 +44,17 @@ internal static class LoadCommand
         };
         var findMax = new Option<string?>("--find-max") { Description = "Search the highest rate meeting this threshold (e.g. p99<1ms) instead of one run." };
         var searchStep = new Option<string>("--search-step") { Description = "Length of each rate-search step.", DefaultValueFactory = _ => "5s" };
+        var searchStart = new Option<double>("--search-start") { Description = "First rate the search tries; it doubles from there.", DefaultValueFactory = _ => 1000 };
+        var timing = new Option<string?>("--timing")
+        {
+            Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
 
         var root = new RootCommand("PeerEngine.Load: drives PeerEngine endpoints at a planned rate and reports honest latency (from the intended start, HdrHistogram, µs).")
         {
             target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
-            reportFolder, reportFormat, threshold, findMax, searchStep, quiet,
+            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet,
         };
 
         root.SetAction(async (parse, ct) =>
@@ -140,6 +146,14 @@ internal static class LoadCommand
                 Thresholds = [.. (parse.GetValue(threshold) ?? []).Select(Threshold.Parse)],
                 FindMax = sla is null ? null : Threshold.Parse(sla),
                 SearchStep = Positive(DurationSyntax.Parse(parse.GetValue(searchStep)!, "--search-step"), "--search-step"),
+                SearchStart = parse.GetValue(searchStart) > 0 ? parse.GetValue(searchStart) : throw new UsageException("--search-start must be greater than 0."),
+                Timing = parse.GetValue(timing) switch
+                {
+                    null => null,
+                    "spin" => DispatchTiming.Spin,
+                    "sleep" => DispatchTiming.Sleep,
+                    string other => throw new UsageException($"--timing '{other}' is not spin or sleep."),
+                },
                 Quiet = parse.GetValue(quiet),
                 CommandLine = "PeerEngine.Load " + string.Join(' ', args),
             };

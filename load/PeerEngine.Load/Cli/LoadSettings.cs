@@ -1,5 +1,6 @@
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
+using PeerEngine.Load.Running;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
 
@@ -37,6 +38,12 @@ internal sealed record LoadSettings
 
     /// <summary>How long each step of the rate search runs.</summary>
     public TimeSpan SearchStep { get; init; }
+
+    /// <summary>The first rate the search tries.</summary>
+    public double SearchStart { get; init; } = 1000;
+
+    /// <summary>The dispatcher's waiting; null for the scenario default.</summary>
+    public DispatchTiming? Timing { get; init; }
 
     public bool Quiet { get; init; }
 

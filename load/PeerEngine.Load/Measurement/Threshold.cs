@@ -50,6 +50,9 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
         return new Threshold(text.Trim(), scenario, metric, percentile, op, limit);
     }
 
+    /// <summary>The metric as written: p99.9, mean, errors, …</summary>
+    public string MetricName => Metric == "percentile" ? Units.Percentile(Percentile) : Metric;
+
     public bool AppliesTo(string scenario) => Scenario is null || string.Equals(Scenario, scenario, StringComparison.Ordinal);
 
     public ThresholdResult Evaluate(ScenarioResult result)

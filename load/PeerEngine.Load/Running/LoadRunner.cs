@@ -213,7 +213,7 @@ internal sealed class LoadRunner
         using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
         using OpenModelDriver? open = plan.Model == LoadModel.Open
-            ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag)
+            ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
             : null;
         Task running = open is not null
             ? open.RunAsync(start, cancellationToken)

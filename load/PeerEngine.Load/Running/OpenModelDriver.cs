@@ -20,11 +20,13 @@ internal sealed class OpenModelDriver : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly long _maxLag;
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly DispatchTiming _timing;
     private long _pending = 1;
     private long _parkedUntil = -1;
 
-    public OpenModelDriver(SimulationPlan plan, CallInvoker invoker, TimeProvider time, int maxConcurrency, TimeSpan maxStartLag)
+    public OpenModelDriver(SimulationPlan plan, CallInvoker invoker, TimeProvider time, int maxConcurrency, TimeSpan maxStartLag, DispatchTiming timing = DispatchTiming.Spin)
     {
+        _timing = timing;
         _plan = plan;
         _invoker = invoker;
         _time = time;
@@ -149,7 +151,11 @@ internal sealed class OpenModelDriver : IDisposable
             // Sleep while a whole millisecond remains (the OS timer's grain), then yield-spin to the
             // due time: sleeping the last stretch would add up to a millisecond of start lag to every
             // call, which the response time would then (honestly) carry.
-            if (remaining > millisecond * 3 / 2)
+            if (_timing == DispatchTiming.Sleep)
+            {
+                Thread.Sleep((int)Math.Clamp(remaining / millisecond, 1, int.MaxValue));
+            }
+            else if (remaining > millisecond * 3 / 2)
             {
                 Thread.Sleep((int)Math.Min(int.MaxValue, (remaining - millisecond) / millisecond));
             }

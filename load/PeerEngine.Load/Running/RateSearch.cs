@@ -53,7 +53,13 @@ internal sealed class RateSearch(Func<double, CancellationToken, Task<LoadResult
         LoadResult result = await runAt(rate, cancellationToken).ConfigureAwait(false);
         ScenarioResult scenario = result.Scenarios[0];
         ThresholdResult check = target.Evaluate(scenario);
-        var step = new RateSearchStep(rate, scenario.Rps, check.ActualText, result.Health.Valid, check.Passed && result.Health.Valid && scenario.Fail == 0);
+        var step = new RateSearchStep(
+            rate,
+            scenario.Rps,
+            check.ActualText,
+            result.Health.Valid,
+            check.Passed && result.Health.Valid && scenario.Fail == 0,
+            (result.Health.Problems.Count > 0 ? result.Health.Problems[0] : null) ?? (scenario.Fail > 0 ? $"{scenario.Fail} calls failed" : null));
         steps.Add(step);
         onStep?.Invoke(step);
         return step;
@@ -61,7 +67,7 @@ internal sealed class RateSearch(Func<double, CancellationToken, Task<LoadResult
 }
 
 /// <summary>One rate tried by the search.</summary>
-internal sealed record RateSearchStep(double Rate, double AchievedRps, string Measured, bool Valid, bool Passed);
+internal sealed record RateSearchStep(double Rate, double AchievedRps, string Measured, bool Valid, bool Passed, string? Problem);
 
 /// <summary>The search's answer: the highest passing rate (0 if none passed) and every step.</summary>
 internal sealed record RateSearchResult(string Target, double SustainableRate, IReadOnlyList<RateSearchStep> Steps);
