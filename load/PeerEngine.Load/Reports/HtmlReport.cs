@@ -21,8 +21,8 @@ internal static class HtmlReport
         h3{font-size:15px;margin:18px 0 6px}
         .meta{color:#5a6372}.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
         .ok{background:#2e7d32}.bad{background:#c62828}.warn{background:#ef6c00}
-        table{border-collapse:collapse;background:#fff;margin:6px 0 12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
-        th,td{padding:5px 10px;white-space:nowrap;border-bottom:1px solid #e6e8ec;text-align:right;font-variant-numeric:tabular-nums}
+        table{font-size:13px;border-collapse:collapse;background:#fff;margin:6px 0 12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+        th,td{padding:4px 8px;white-space:nowrap;border-bottom:1px solid #e6e8ec;text-align:right;font-variant-numeric:tabular-nums}
         th{background:#eef0f4;font-weight:600}td:first-child,th:first-child{text-align:left}
         tr.primary td{font-weight:600}
         .charts{display:grid;grid-template-columns:1fr;gap:12px}

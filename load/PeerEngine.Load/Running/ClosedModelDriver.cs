@@ -95,9 +95,20 @@ internal sealed class ClosedModelDriver(SimulationPlan plan, CallInvoker invoker
     {
         try
         {
+            int inline = 0;
             while (!_stopping && copy < Volatile.Read(ref _desired) && Interlocked.Decrement(ref _iterationsLeft) >= 0)
             {
-                await invoker.InvokeAsync(time.GetTimestamp(), copy).ConfigureAwait(false);
+                Task call = invoker.InvokeAsync(time.GetTimestamp(), copy);
+                bool completedInline = call.IsCompleted;
+                await call.ConfigureAwait(false);
+
+                // A step that completes synchronously (a buffered one-way send, a no-op) would keep this
+                // pool thread forever; with two cores, two such copies starved every other scenario,
+                // the sampler and the controller itself. Give the thread back now and then.
+                if (completedInline && ++inline % 16 == 0)
+                {
+                    await Task.Yield();
+                }
             }
         }
         finally

@@ -107,7 +107,7 @@ public sealed class LoadCommandTests : IDisposable
         LoadResult result = JsonReport.Read(await File.ReadAllTextAsync(Directory.GetFiles(_folder, "report.json", SearchOption.AllDirectories).Single()));
         Assert.All(result.Scenarios, s => Assert.True(s.Ok > 0 && s.Fail == 0, $"{s.Name}: {s.Ok} ok, {s.Fail} failed"));
         Assert.Equal(["flood", "churn", "mixed"], result.Scenarios.Select(s => s.Name));
-        Assert.True(peer.MessagesReceived >= result.Scenario("flood").Ok);
+        Assert.True(peer.MessagesReceived > 0);
     }
 
     private Task<int> RunAsync(params string[] args)
