@@ -74,7 +74,7 @@ internal static class LoadCommand
             {
                 return await new LoadApp(console, output).RunAsync(settings, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerEngine.Connections.PeerException)
+            catch (Exception e) when (PeerEngineClient.IsConnectionFailure(e))
             {
                 await error.WriteLineAsync($"error: {settings.Target.Text}: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Error;

@@ -203,14 +203,3 @@ internal sealed class ScenarioRecorder : IDisposable
 
     private static LongHistogram NewHistogram() => new(1, HighestMicros, Digits);
 }
-
-/// <summary>What a scenario's result says besides its measurements.</summary>
-internal sealed record ScenarioResultHeader(
-    string Name,
-    string? Description,
-    string Model,
-    string Plan,
-    double DurationSeconds,
-    long Scheduled,
-    double TargetRps,
-    IReadOnlyList<string> Notes);

@@ -72,16 +72,17 @@ internal sealed class LoadRunner
     public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
     {
         SimulationPlan[] plans = [.. _scenarios.Select(s => SimulationPlan.Create(s.Simulations))];
-        foreach (ScenarioProps scenario in _scenarios)
-        {
-            if (scenario.Init is { } init)
-            {
-                await init(cancellationToken).ConfigureAwait(false);
-            }
-        }
-
         try
         {
+            // Inside the try: when one scenario cannot connect, the others' clients are still cleaned.
+            foreach (ScenarioProps scenario in _scenarios)
+            {
+                if (scenario.Init is { } init)
+                {
+                    await init(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
             if (_scenarios.Any(s => s.WarmUp > TimeSpan.Zero))
             {
                 OnStage?.Invoke("warm-up");

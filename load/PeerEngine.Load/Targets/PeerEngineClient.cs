@@ -42,6 +42,10 @@ internal sealed class PeerEngineClient : IDisposable
         _ => exception.GetType().Name,
     };
 
+    /// <summary>True for the ways reaching a peer fails (refused, broken, timed out): the CLI prints these as one line.</summary>
+    public static bool IsConnectionFailure(Exception exception) =>
+        exception is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerException;
+
     internal static PeerConnectionOptions Options(int maxPayloadLength) => new()
     {
         MaxPayloadLength = maxPayloadLength,
