@@ -18,28 +18,37 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
         PeerEngineEchoPeer? embedded = null;
         try
         {
-            EndPoint? endPoint = null;
+            IReadOnlyList<EndPoint>? endPoints = null;
             switch (settings.Target.Kind)
             {
                 case TargetKind.Embedded:
                     embedded = PeerEngineEchoPeer.Start(new IPEndPoint(IPAddress.Loopback, 0));
-                    endPoint = embedded.EndPoint;
-                    live.WriteLine($"target: embedded PeerEngine echo endpoint on {endPoint} (no --target given)");
+                    endPoints = [embedded.EndPoint];
+                    live.WriteLine($"target: embedded PeerEngine echo endpoint on {embedded.EndPoint} (no --target given)");
                     break;
                 case TargetKind.Tcp or TargetKind.Unix:
-                    endPoint = await settings.Target.ResolveAsync(cancellationToken).ConfigureAwait(false);
+                    endPoints = [await settings.Target.ResolveAsync(cancellationToken).ConfigureAwait(false)];
+                    break;
+                case TargetKind.Registry:
+                    var peers = PeerEngineClient.Discover(settings.Target.Path!, settings.Target.PeerId);
+                    endPoints = peers.Count > 0
+                        ? [.. peers.Select(p => p.EndPoint)]
+                        : throw new UsageException(settings.Target.PeerId is null
+                            ? $"{settings.Target.Text}: the registry lists no live peer."
+                            : $"{settings.Target.Text}: no live peer '{settings.Target.PeerId}' in the registry.");
+                    live.WriteLine($"target: {string.Join(", ", peers.Select(p => $"{p.Id} at {p.EndPoint}"))}");
                     break;
                 default:
                     break;
             }
 
-            string target = embedded is null ? settings.Target.Text : $"embedded PeerEngine echo pair ({endPoint})";
+            string target = embedded is null ? settings.Target.Text : $"embedded PeerEngine echo pair ({embedded.EndPoint})";
             if (settings.FindMax is { } sla)
             {
-                return await SearchAsync(settings, sla, endPoint, target, cancellationToken).ConfigureAwait(false);
+                return await SearchAsync(settings, sla, endPoints, target, cancellationToken).ConfigureAwait(false);
             }
 
-            LoadResult result = await RunOnceAsync(settings, settings.Simulations, endPoint, target, quiet: settings.Quiet, cancellationToken).ConfigureAwait(false);
+            LoadResult result = await RunOnceAsync(settings, settings.Simulations, endPoints, target, quiet: settings.Quiet, cancellationToken).ConfigureAwait(false);
             ConsoleReport.Write(result, console);
             foreach (string path in ReportWriter.Write(result, settings.ReportFolder, settings.ReportFormats))
             {
@@ -58,11 +67,11 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
     }
 
     private async Task<LoadResult> RunOnceAsync(
-        LoadSettings settings, IReadOnlyList<LoadSimulation> simulations, EndPoint? endPoint, string target, bool quiet, CancellationToken cancellationToken)
+        LoadSettings settings, IReadOnlyList<LoadSimulation> simulations, IReadOnlyList<EndPoint>? endPoints, string target, bool quiet, CancellationToken cancellationToken)
     {
         ScenarioProps[] scenarios = [.. settings.Scenarios.Select(name =>
         {
-            ScenarioProps scenario = endPoint is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoint, settings.PayloadBytes, settings.Connections);
+            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoints, settings.PayloadBytes, settings.Connections);
             return scenario with
             {
                 Simulations = simulations,
@@ -87,14 +96,14 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
         return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<int> SearchAsync(LoadSettings settings, Threshold sla, EndPoint? endPoint, string target, CancellationToken cancellationToken)
+    private async Task<int> SearchAsync(LoadSettings settings, Threshold sla, IReadOnlyList<EndPoint>? endPoints, string target, CancellationToken cancellationToken)
     {
         live.WriteLine($"searching for the highest rate that meets {sla.Text} ({settings.SearchStep.TotalSeconds:0.#} s per step)…");
         var search = new RateSearch(
             (rate, ct) => RunOnceAsync(
                 settings with { WarmUp = TimeSpan.FromSeconds(1) },
                 [Simulation.Inject(rate, TimeSpan.FromSeconds(1), settings.SearchStep)],
-                endPoint,
+                endPoints,
                 target,
                 quiet: true,
                 ct),

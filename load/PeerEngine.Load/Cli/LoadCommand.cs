@@ -17,7 +17,7 @@ internal static class LoadCommand
     {
         var target = new Option<string?>("--target", "-t")
         {
-            Description = "tcp://host:port, unix:/path, or noop (the generator alone). None: an embedded PeerEngine echo pair in this process.",
+            Description = "tcp://host:port, unix:/path, registry:/path/file (all live peers) or registry:/path/file#id, or noop (the generator alone). None: an embedded PeerEngine echo pair in this process.",
         };
         var scenario = new Option<string[]>("--scenario", "-s")
         {
@@ -73,6 +73,11 @@ internal static class LoadCommand
             try
             {
                 return await new LoadApp(console, output).RunAsync(settings, ct).ConfigureAwait(false);
+            }
+            catch (UsageException e)
+            {
+                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
             }
             catch (Exception e) when (PeerEngineClient.IsConnectionFailure(e))
             {

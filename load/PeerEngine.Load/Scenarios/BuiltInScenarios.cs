@@ -21,8 +21,14 @@ internal static class BuiltInScenarios
             Description = "in-process no-op step: the load generator's own ceiling",
         };
 
-    public static ScenarioProps Create(string name, EndPoint endPoint, int payloadBytes, int connections)
+    public static ScenarioProps Create(string name, EndPoint endPoint, int payloadBytes, int connections) =>
+        Create(name, [endPoint], payloadBytes, connections);
+
+    /// <summary>A scenario over several peers: <paramref name="connections"/> to each, calls spread round-robin.</summary>
+    public static ScenarioProps Create(string name, IReadOnlyList<EndPoint> endPoints, int payloadBytes, int connections)
     {
+        EndPoint endPoint = endPoints[0];
+        string where = endPoints.Count == 1 ? endPoint.ToString()! : $"{endPoints.Count} peers";
         if (name == "noop")
         {
             return NoOp();
@@ -39,16 +45,16 @@ internal static class BuiltInScenarios
             "mixed" => ctx => ctx.InvocationNumber % 5 == 4
                 ? SendAsync(pool.GetClient(ctx.InvocationNumber), payload, ctx.CancellationToken)
                 : RequestAsync(pool.GetClient(ctx.InvocationNumber), payload, ctx.CancellationToken),
-            "churn" => ctx => ChurnAsync(client, endPoint, payload, ctx.CancellationToken),
+            "churn" => ctx => ChurnAsync(client, endPoints[(int)(ctx.InvocationNumber % endPoints.Count)], payload, ctx.CancellationToken),
             _ => throw new FormatException($"scenario '{name}' is not one of {string.Join(", ", Names)}."),
         };
 
         string what = name switch
         {
-            "echo" => $"request/response echo, {payloadBytes} B payload, {connections} connection(s) to {endPoint}",
-            "flood" => $"one-way messages, {payloadBytes} B payload, {connections} connection(s) to {endPoint}",
-            "mixed" => $"4 echo requests to 1 one-way message, {payloadBytes} B payload, {connections} connection(s) to {endPoint}",
-            _ => $"connect, handshake, one {payloadBytes} B request, close; a new connection to {endPoint} per call",
+            "echo" => $"request/response echo, {payloadBytes} B payload, {connections} connection(s) to {where}",
+            "flood" => $"one-way messages, {payloadBytes} B payload, {connections} connection(s) to {where}",
+            "mixed" => $"4 echo requests to 1 one-way message, {payloadBytes} B payload, {connections} connection(s) to {where}",
+            _ => $"connect, handshake, one {payloadBytes} B request, close; a new connection to {where} per call",
         };
 
         return Scenario.Create(name, step) with
@@ -59,7 +65,10 @@ internal static class BuiltInScenarios
             {
                 for (int i = 0; i < connections; i++)
                 {
-                    pool.AddClient(await client.ConnectAsync(endPoint, ct).ConfigureAwait(false));
+                    foreach (EndPoint peer in endPoints)
+                    {
+                        pool.AddClient(await client.ConnectAsync(peer, ct).ConfigureAwait(false));
+                    }
                 }
             },
             Clean = async () =>

@@ -3,6 +3,7 @@ using System.Net;
 using PeerEngine.Buffers;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
+using PeerEngine.Registry;
 
 namespace PeerEngine.Load.Targets;
 
@@ -42,9 +43,28 @@ internal sealed class PeerEngineClient : IDisposable
         _ => exception.GetType().Name,
     };
 
+    /// <summary>
+    /// The endpoints of the live peers in the registry file at <paramref name="path"/>, or of the one
+    /// with <paramref name="peerId"/>. Linux only: the registry is a memory-mapped file with POSIX locks.
+    /// </summary>
+    public static IReadOnlyList<(string Id, EndPoint EndPoint)> Discover(string path, string? peerId)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            throw new PlatformNotSupportedException("Registry targets need Linux (the peer registry is Linux-only).");
+        }
+
+        using var registry = new PeerRegistry(new PeerRegistryOptions { Path = path });
+        return [.. registry.Discover()
+            .Where(p => peerId is null || p.Id == peerId)
+            .Select(p => (p.Id, p.Transport == PeerTransport.UnixSocket || (p.UnixPath is not null && p.Host.Length == 0)
+                ? (EndPoint)new System.Net.Sockets.UnixDomainSocketEndPoint(p.UnixPath!)
+                : IPAddress.TryParse(p.Host, out IPAddress? address) ? new IPEndPoint(address, p.Port) : new DnsEndPoint(p.Host, p.Port)))];
+    }
+
     /// <summary>True for the ways reaching a peer fails (refused, broken, timed out): the CLI prints these as one line.</summary>
     public static bool IsConnectionFailure(Exception exception) =>
-        exception is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerException;
+        exception is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerException or PeerRegistryException or PlatformNotSupportedException;
 
     internal static PeerConnectionOptions Options(int maxPayloadLength) => new()
     {

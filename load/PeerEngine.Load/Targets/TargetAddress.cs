@@ -5,11 +5,14 @@ using System.Net.Sockets;
 namespace PeerEngine.Load.Targets;
 
 /// <summary>Where the load goes, as given on the command line.</summary>
-internal sealed record TargetAddress(TargetKind Kind, string Text, string? Host = null, int Port = 0, string? Path = null)
+internal sealed record TargetAddress(TargetKind Kind, string Text, string? Host = null, int Port = 0, string? Path = null, string? PeerId = null)
 {
     public static readonly TargetAddress Embedded = new(TargetKind.Embedded, "embedded");
 
-    /// <summary>Reads <c>tcp://host:port</c>, <c>unix:/path</c>, <c>noop</c>; nothing means the embedded pair.</summary>
+    /// <summary>
+    /// Reads <c>tcp://host:port</c>, <c>unix:/path</c>, <c>registry:/path/file</c> (every live peer),
+    /// <c>registry:/path/file#id</c> (one peer), <c>noop</c>; nothing means the embedded pair.
+    /// </summary>
     public static TargetAddress Parse(string? text)
     {
         if (string.IsNullOrWhiteSpace(text) || text is "embedded")
@@ -21,6 +24,17 @@ internal sealed record TargetAddress(TargetKind Kind, string Text, string? Host 
         if (text is "noop" or "noop:")
         {
             return new TargetAddress(TargetKind.NoOp, "noop");
+        }
+
+        if (text.StartsWith("registry:", StringComparison.OrdinalIgnoreCase))
+        {
+            string rest = text["registry:".Length..];
+            int hash = rest.LastIndexOf('#');
+            string file = hash < 0 ? rest : rest[..hash];
+            string? id = hash < 0 ? null : rest[(hash + 1)..];
+            return file.Length > 0 && id is not ""
+                ? new TargetAddress(TargetKind.Registry, text, Path: file, PeerId: id)
+                : throw Invalid(text);
         }
 
         if (text.StartsWith("unix:", StringComparison.OrdinalIgnoreCase))
@@ -67,7 +81,7 @@ internal sealed record TargetAddress(TargetKind Kind, string Text, string? Host 
     }
 
     private static FormatException Invalid(string text) =>
-        new($"target '{text}' is not tcp://host:port, unix:/path or noop (no target runs an embedded pair of PeerEngine endpoints).");
+        new($"target '{text}' is not tcp://host:port, unix:/path, registry:/file[#id] or noop (no target runs an embedded pair of PeerEngine endpoints).");
 }
 
 /// <summary>The kinds of target the tool can load.</summary>
@@ -82,4 +96,7 @@ internal enum TargetKind
     Tcp,
 
     Unix,
+
+    /// <summary>Every live peer of a registry file, or one of them by id.</summary>
+    Registry,
 }
