@@ -46,7 +46,7 @@ internal sealed class SvgChart
         svg.Append(CultureInfo.InvariantCulture,
             $"<svg class=\"chart\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {Width} {Height}\" role=\"img\" aria-label=\"{Esc(Title)}\">");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"20\" class=\"title\">{Esc(Title)}</text>");
-        if (all.Length == 0)
+        if (all.Length == 0 || (LogY && all.All(p => p.Y <= 0)))
         {
             svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"{Height / 2}\" text-anchor=\"middle\">no data</text></svg>");
             return svg.ToString();
