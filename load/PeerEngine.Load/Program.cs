@@ -1,12 +1,18 @@
-// The load tool (issue "The load tool: NBomber's concepts, honest latency, reports people read")
-// is built on the node; until then it prints its intended usage.
-const string Usage = """
-    PeerEngine.Load: drives PeerEngine nodes and reports honest latency percentiles.
+using PeerEngine.Load.Cli;
+using Spectre.Console;
 
-    usage: dotnet run -c Release --project load/PeerEngine.Load -- [--help]
+// Ctrl+C stops the run; the calls in flight finish and the report is still written.
+using var stop = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    stop.Cancel();
+};
 
-    Scenarios, load simulations and reports arrive with the node; nothing runs yet.
-    """;
+// Redirected output (CI logs, files) has no width to measure: give the tables room instead of wrapping every cell.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 200;
+}
 
-Console.Out.Write(Usage);
-return args is [] or ["--help"] or ["-h"] ? 0 : 2;
+return await LoadCommand.InvokeAsync(args, AnsiConsole.Console, Console.Out, Console.Error, stop.Token);

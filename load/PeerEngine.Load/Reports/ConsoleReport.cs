@@ -1,0 +1,67 @@
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Running;
+using Spectre.Console;
+
+namespace PeerEngine.Load.Reports;
+
+/// <summary>The end-of-run tables on the console; plain text when the output is redirected.</summary>
+internal static class ConsoleReport
+{
+    public static void Write(LoadResult result, IAnsiConsole console)
+    {
+        RunInfo run = result.Run;
+        console.WriteLine();
+        console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s");
+
+        var table = new Table().Border(TableBorder.Rounded).Title("response time from the intended start (µs-accurate, HdrHistogram)");
+        table.AddColumns("scenario", "ok", "failed", "dropped", "rps");
+        foreach (double p in run.Percentiles)
+        {
+            table.AddColumn(new TableColumn(Units.Percentile(p)).RightAligned());
+        }
+
+        table.AddColumns("max", "mean", "stddev");
+        foreach (ScenarioResult s in result.Scenarios)
+        {
+            var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.Rps) };
+            row.AddRange(run.Percentiles.Select(p => Units.Micros(s.ResponseTime.At(p) ?? 0)));
+            row.AddRange([Units.Micros(s.ResponseTime.Max), Units.Micros(s.ResponseTime.Mean), Units.Micros(s.ResponseTime.StdDev)]);
+            table.AddRow([.. row]);
+        }
+
+        console.Write(table);
+
+        var beside = new Table().Border(TableBorder.Simple).Title("service time (from the actual start) and start lag");
+        beside.AddColumns("scenario", "measure", "p50", "p99", "max", "mean");
+        foreach (ScenarioResult s in result.Scenarios)
+        {
+            beside.AddRow(Markup.Escape(s.Name), "service", Units.Micros(s.ServiceTime.At(50) ?? 0), Units.Micros(s.ServiceTime.At(99) ?? 0), Units.Micros(s.ServiceTime.Max), Units.Micros(s.ServiceTime.Mean));
+            beside.AddRow(string.Empty, "start lag", Units.Micros(s.StartLag.At(50) ?? 0), Units.Micros(s.StartLag.At(99) ?? 0), Units.Micros(s.StartLag.Max), Units.Micros(s.StartLag.Mean));
+        }
+
+        console.Write(beside);
+
+        foreach (ScenarioResult s in result.Scenarios.Where(s => s.Fail > 0))
+        {
+            console.MarkupLine($"[red]{Markup.Escape(s.Name)} errors:[/] " + Markup.Escape(string.Join(", ", s.ErrorsByCode.Select(e => $"{e.Key} ×{Units.Count(e.Value)}"))));
+        }
+
+        foreach (ThresholdResult t in result.Thresholds)
+        {
+            console.MarkupLine($"{(t.Passed ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(t.Threshold)} on {Markup.Escape(t.Scenario)}: {Markup.Escape(t.ActualText)}");
+        }
+
+        GeneratorHealth h = result.Health;
+        console.MarkupLine(Markup.Escape(
+            $"generator: hiccups p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; GC pauses {h.GcPauseMilliseconds:0.#} ms; CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores"));
+        foreach (string problem in h.Problems)
+        {
+            console.MarkupLine($"[red]invalid run:[/] {Markup.Escape(problem)}");
+        }
+
+        foreach (string warning in h.Warnings.Concat(result.Scenarios.SelectMany(s => s.Notes)).Distinct())
+        {
+            console.MarkupLine($"[yellow]note:[/] {Markup.Escape(warning)}");
+        }
+    }
+}

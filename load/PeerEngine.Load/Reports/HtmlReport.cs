@@ -1,0 +1,197 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Running;
+
+namespace PeerEngine.Load.Reports;
+
+/// <summary>
+/// One self-contained HTML page: inline CSS and SVG, no script and no network (our machines are
+/// offline, and NBomber's CDN-loaded page renders blank there). Per scenario: the summary, latency
+/// percentiles over time, throughput over time, the percentile spectrum (response vs service time)
+/// and the error table.
+/// </summary>
+internal static class HtmlReport
+{
+    private const string Style = """
+        body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1d2330;margin:0;background:#f5f6f8}
+        main{max-width:1100px;margin:0 auto;padding:24px}
+        h1{font-size:24px;margin:0 0 4px}h2{font-size:19px;margin:32px 0 8px;border-bottom:2px solid #d8dce3;padding-bottom:4px}
+        h3{font-size:15px;margin:18px 0 6px}
+        .meta{color:#5a6372}.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
+        .ok{background:#2e7d32}.bad{background:#c62828}.warn{background:#ef6c00}
+        table{font-size:13px;border-collapse:collapse;background:#fff;margin:6px 0 12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+        th,td{padding:4px 8px;white-space:nowrap;border-bottom:1px solid #e6e8ec;text-align:right;font-variant-numeric:tabular-nums}
+        th{background:#eef0f4;font-weight:600}td:first-child,th:first-child{text-align:left}
+        tr.primary td{font-weight:600}
+        .charts{display:grid;grid-template-columns:1fr;gap:12px}
+        svg.chart{background:#fff;width:100%;height:auto;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+        svg text{font:11px system-ui,sans-serif;fill:#3b4252}svg .title{font-size:13px;font-weight:600}svg .axis{font-size:12px}
+        svg .grid{stroke:#e6e8ec}svg .frame{fill:none;stroke:#b8bec9}
+        .note{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:6px 0}
+        ul.problems li{color:#c62828}code{background:#eef0f4;padding:1px 4px;border-radius:3px}
+        """;
+
+    private static readonly string[] Palette = ["#1565c0", "#2e7d32", "#ef6c00", "#c62828", "#6a1b9a", "#00838f"];
+
+    public static string Write(LoadResult result)
+    {
+        RunInfo run = result.Run;
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">");
+        html.Append(CultureInfo.InvariantCulture, $"<title>{E(run.Title)}</title><style>{Style}</style></head><body><main>");
+        html.Append(CultureInfo.InvariantCulture, $"<h1>{E(run.Title)}</h1>");
+        string badge = !result.Health.Valid || !result.Passed ? "bad" : result.Health.Warnings.Count > 0 ? "warn" : "ok";
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p><span class=\"badge {badge}\">{E(MarkdownReport.Verdict(result))}</span> <span class=\"meta\">target <code>{E(run.Target)}</code> · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s · {E(run.Runtime)} · {run.ProcessorCount} cores</span></p>");
+        html.Append("<p class=\"meta\">Response time runs from each call's <b>intended</b> start, so a stalled target shows in the percentiles instead of hiding (coordinated omission); service time runs from the actual start; start lag is the difference.</p>");
+
+        html.Append("<h2>Summary</h2><table><tr><th>scenario</th><th>model</th><th>ok</th><th>failed</th><th>dropped</th><th>rps</th><th>target rps</th><th>data/s</th>");
+        html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<th>{Units.Percentile(p)}</th>")).Append("<th>max</th></tr>");
+        foreach (ScenarioResult s in result.Scenarios)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{E(s.Name)}</td><td>{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
+        }
+
+        html.Append("</table>");
+        Thresholds(html, result);
+        Health(html, result.Health);
+
+        foreach (ScenarioResult s in result.Scenarios)
+        {
+            Scenario(html, s, run.Percentiles);
+        }
+
+        html.Append(CultureInfo.InvariantCulture,
+            $"<p class=\"meta\">{E(run.Os)} · GC {E(run.GcMode)} · interval {run.ReportingIntervalSeconds:0.###} s · <code>{E(run.CommandLine)}</code></p>");
+        html.Append("</main></body></html>");
+        return html.ToString();
+    }
+
+    private static void Scenario(StringBuilder html, ScenarioResult s, IReadOnlyList<double> percentiles)
+    {
+        html.Append(CultureInfo.InvariantCulture, $"<h2 id=\"{E(s.Name)}\">{E(s.Name)}</h2>");
+        html.Append(CultureInfo.InvariantCulture, $"<p>{E(s.Description ?? string.Empty)}</p><p class=\"meta\">{s.Model} model: <code>{E(s.Plan)}</code></p>");
+        foreach (string note in s.Notes)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<div class=\"note\">{E(note)}</div>");
+        }
+
+        html.Append("<table><tr><th>latency</th>");
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<th>{Units.Percentile(p)}</th>")).Append("<th>max</th><th>mean</th><th>stddev</th><th>count</th></tr>");
+        LatencyRow(html, "response time", s.ResponseTime, percentiles, primary: true);
+        LatencyRow(html, "service time", s.ServiceTime, percentiles, primary: false);
+        LatencyRow(html, "start lag", s.StartLag, percentiles, primary: false);
+        if (s.Fail > 0)
+        {
+            LatencyRow(html, "failed calls", s.FailResponseTime, percentiles, primary: false);
+        }
+
+        html.Append("</table><div class=\"charts\">");
+        double[] x = [.. s.Intervals.Select(i => i.EndSeconds)];
+        html.Append(new SvgChart { Title = "Response time over time (per interval)", XLabel = "seconds", YLabel = "response time", LogY = true, FormatY = Units.Micros }
+            .Add("max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, (double)i.Max)))
+            .Add("p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, (double)i.P99)))
+            .Add("p90", Palette[1], s.Intervals.Select(i => (i.EndSeconds, (double)i.P90)))
+            .Add("p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, (double)i.P50)))
+            .Render());
+
+        var throughput = new SvgChart { Title = "Throughput over time", XLabel = "seconds", YLabel = "calls per second", FormatY = Units.Rate }
+            .Add("completed/s", Palette[0], s.Intervals.Select(i => (i.EndSeconds, i.Rps)));
+        if (s.Model == "open")
+        {
+            throughput.Add("planned/s", Palette[4], s.Intervals.Select(i => (i.EndSeconds, i.Planned)), dashed: true);
+        }
+
+        if (s.Intervals.Any(i => i.Fail > 0))
+        {
+            throughput.Add("failed/s", Palette[3], s.Intervals.Select(i => (i.EndSeconds, i.Fail / Math.Max(i.Seconds, 1e-9))));
+        }
+
+        html.Append(throughput.Render());
+
+        // The spectrum's x axis counts nines: x = log10(1 / (1 − p)), so p90, p99, p99.9 are evenly spaced.
+        double Nines(double p) => p >= 100 ? Math.Log10(Math.Max(s.ResponseTime.Count, 10)) : Math.Log10(100 / (100 - p));
+        int maxNines = (int)Math.Ceiling(Nines(100));
+        html.Append(new SvgChart
+        {
+            Title = "Latency by percentile (distribution)",
+            XLabel = "percentile",
+            YLabel = "latency",
+            LogY = true,
+            FormatY = Units.Micros,
+            XTicks = [.. Enumerable.Range(0, maxNines + 1).Select(k => ((double)k, k == 0 ? "p0" : Units.Percentile(100 - (100 / Math.Pow(10, k)))))],
+        }
+            .Add("response time", Palette[0], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ResponseMicros)))
+            .Add("service time", Palette[2], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ServiceMicros)), dashed: true)
+            .Render());
+        html.Append("</div>");
+
+        html.Append("<h3>Errors</h3>");
+        if (s.Fail == 0)
+        {
+            html.Append("<p class=\"meta\">No failed calls.</p>");
+            return;
+        }
+
+        html.Append("<table><tr><th>error</th><th>calls</th><th>share of calls</th></tr>");
+        long total = s.Ok + s.Fail;
+        foreach ((string code, long count) in s.ErrorsByCode)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(code)}</td><td>{Units.Count(count)}</td><td>{Units.Percent(count / (double)total)}</td></tr>");
+        }
+
+        foreach ((string type, long count) in s.ErrorsByType)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>exception <code>{E(type)}</code></td><td>{Units.Count(count)}</td><td>{Units.Percent(count / (double)total)}</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
+    {
+        html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
+        html.Append(CultureInfo.InvariantCulture,
+            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+    }
+
+    private static void Thresholds(StringBuilder html, LoadResult result)
+    {
+        if (result.Thresholds.Count == 0)
+        {
+            return;
+        }
+
+        html.Append("<h2>Thresholds</h2><table><tr><th>threshold</th><th>scenario</th><th>actual</th><th>result</th></tr>");
+        foreach (ThresholdResult t in result.Thresholds)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td><code>{E(t.Threshold)}</code></td><td>{E(t.Scenario)}</td><td>{E(t.ActualText)}</td><td><span class=\"badge {(t.Passed ? "ok" : "bad")}\">{(t.Passed ? "pass" : "fail")}</span></td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void Health(StringBuilder html, GeneratorHealth h)
+    {
+        html.Append("<h2>Generator health</h2><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
+        html.Append(CultureInfo.InvariantCulture,
+            $"<tr><td>{Units.Micros(h.Hiccups.At(50) ?? 0)}</td><td>{Units.Micros(h.Hiccups.At(99) ?? 0)}</td><td>{Units.Micros(h.Hiccups.Max)}</td><td>{h.GcPauseMilliseconds:0.#} ms</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table>");
+        if (h.Problems.Count + h.Warnings.Count > 0)
+        {
+            html.Append("<ul class=\"problems\">");
+            html.AppendJoin(string.Empty, h.Problems.Select(p => $"<li><b>invalid:</b> {E(p)}</li>"));
+            html.Append("</ul><ul>");
+            html.AppendJoin(string.Empty, h.Warnings.Select(w => $"<li>warning: {E(w)}</li>"));
+            html.Append("</ul>");
+        }
+    }
+
+    private static string E(string text) => WebUtility.HtmlEncode(text);
+}

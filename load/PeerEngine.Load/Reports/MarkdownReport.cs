@@ -1,0 +1,102 @@
+using System.Globalization;
+using System.Text;
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Running;
+
+namespace PeerEngine.Load.Reports;
+
+/// <summary>The report as Markdown: a CI job summary or a pull-request comment.</summary>
+internal static class MarkdownReport
+{
+    public static string Write(LoadResult result)
+    {
+        var md = new StringBuilder();
+        RunInfo run = result.Run;
+        md.Append(CultureInfo.InvariantCulture, $"# {run.Title}\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"**{Verdict(result)}** · target `{run.Target}` · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s\n\n");
+        md.Append("Response time is measured from each call's **intended** start (open model), so a stalled target shows in the percentiles; ");
+        md.Append("service time is from the actual start (what tools without coordinated-omission correction report); start lag is the difference.\n\n");
+
+        foreach (ScenarioResult s in result.Scenarios)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"## {s.Name}\n\n");
+            if (s.Description is not null)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"{s.Description}. ");
+            }
+
+            md.Append(CultureInfo.InvariantCulture, $"Plan ({s.Model} model): `{s.Plan}`.\n\n");
+            md.Append("| calls ok | failed | dropped | late | rps | target rps | data |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {Units.Count(s.Ok)} | {Units.Count(s.Fail)} ({Units.Percent(s.FailRate)}) | {Units.Count(s.Dropped)} | {Units.Count(s.Late)} | {Units.Rate(s.Rps)} | {(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")} | {Units.Bytes(s.BytesPerSecond)}/s |\n\n");
+
+            md.Append("| latency | ").AppendJoin(" | ", run.Percentiles.Select(Units.Percentile)).Append(" | max | mean | stddev |\n|---|");
+            md.Append(string.Concat(Enumerable.Repeat("---:|", run.Percentiles.Count + 3))).Append('\n');
+            Row(md, "**response time**", s.ResponseTime, run.Percentiles);
+            Row(md, "service time", s.ServiceTime, run.Percentiles);
+            Row(md, "start lag", s.StartLag, run.Percentiles);
+            md.Append('\n');
+
+            if (s.Fail > 0)
+            {
+                md.Append("| error | calls |\n|---|---:|\n");
+                foreach ((string code, long count) in s.ErrorsByCode)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"| {code} | {Units.Count(count)} |\n");
+                }
+
+                foreach ((string type, long count) in s.ErrorsByType)
+                {
+                    md.Append(CultureInfo.InvariantCulture, $"| exception `{type}` | {Units.Count(count)} |\n");
+                }
+
+                md.Append('\n');
+            }
+
+            foreach (string note in s.Notes)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"> {note}\n\n");
+            }
+        }
+
+        if (result.Thresholds.Count > 0)
+        {
+            md.Append("## Thresholds\n\n| threshold | scenario | actual | |\n|---|---|---:|---|\n");
+            foreach (ThresholdResult t in result.Thresholds)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| `{t.Threshold}` | {t.Scenario} | {t.ActualText} | {(t.Passed ? "pass" : "**FAIL**")} |\n");
+            }
+
+            md.Append('\n');
+        }
+
+        GeneratorHealth h = result.Health;
+        md.Append("## Generator\n\n");
+        md.Append(CultureInfo.InvariantCulture,
+            $"Hiccups (1 ms sleep overshoot) p50 {Units.Micros(h.Hiccups.At(50) ?? 0)}, p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; ");
+        md.Append(CultureInfo.InvariantCulture,
+            $"GC pauses {h.GcPauseMilliseconds:0.#} ms (gen0 {h.Gen0Collections}, gen1 {h.Gen1Collections}, gen2 {h.Gen2Collections}); CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores.\n\n");
+        foreach (string problem in h.Problems)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- **invalid:** {problem}\n");
+        }
+
+        foreach (string warning in h.Warnings)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- warning: {warning}\n");
+        }
+
+        md.Append(CultureInfo.InvariantCulture, $"\n{run.Runtime} · {run.Os} · {run.ProcessorCount} cores · GC {run.GcMode} · `{run.CommandLine}`\n");
+        return md.ToString();
+    }
+
+    internal static string Verdict(LoadResult result) =>
+        (result.Health.Valid ? "valid run" : "INVALID RUN") + (result.Thresholds.Count == 0 ? string.Empty : result.Passed ? ", thresholds passed" : ", THRESHOLDS FAILED");
+
+    private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
+    {
+        md.Append(CultureInfo.InvariantCulture, $"| {label} | ");
+        md.AppendJoin(" | ", percentiles.Select(p => Units.Micros(summary.At(p) ?? 0)));
+        md.Append(CultureInfo.InvariantCulture, $" | {Units.Micros(summary.Max)} | {Units.Micros(summary.Mean)} | {Units.Micros(summary.StdDev)} |\n");
+    }
+}

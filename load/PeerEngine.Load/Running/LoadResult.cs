@@ -1,0 +1,21 @@
+using PeerEngine.Load.Measurement;
+
+namespace PeerEngine.Load.Running;
+
+/// <summary>A finished run: what every report renders and what tests assert on, NBomber-style.</summary>
+internal sealed record LoadResult
+{
+    public required RunInfo Run { get; init; }
+
+    public required IReadOnlyList<ScenarioResult> Scenarios { get; init; }
+
+    public required GeneratorHealth Health { get; init; }
+
+    public required IReadOnlyList<ThresholdResult> Thresholds { get; init; }
+
+    /// <summary>True when every threshold held.</summary>
+    public bool Passed => Thresholds.All(t => t.Passed);
+
+    public ScenarioResult Scenario(string name) =>
+        Scenarios.FirstOrDefault(s => s.Name == name) ?? throw new KeyNotFoundException($"No scenario named '{name}' ran.");
+}

@@ -1,0 +1,305 @@
+using System.Diagnostics;
+using System.Runtime;
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Scenarios;
+using PeerEngine.Load.Simulations;
+
+namespace PeerEngine.Load.Running;
+
+/// <summary>
+/// Runs scenarios side by side (NBomber's <c>NBomberRunner</c>): init, warm-up (measured, then
+/// discarded), the measured run with a sample every reporting interval, clean-up, then thresholds
+/// and the generator's own health.
+/// </summary>
+internal sealed class LoadRunner
+{
+    private readonly IReadOnlyList<ScenarioProps> _scenarios;
+
+    private LoadRunner(IReadOnlyList<ScenarioProps> scenarios)
+    {
+        _scenarios = scenarios;
+    }
+
+    public TimeProvider Time { get; private init; } = TimeProvider.System;
+
+    public TimeSpan ReportingInterval { get; private init; } = TimeSpan.FromSeconds(1);
+
+    public IReadOnlyList<double> Percentiles { get; private init; } = LatencySummary.DefaultPercentiles;
+
+    public IReadOnlyList<Threshold> Thresholds { get; private init; } = [];
+
+    public string Title { get; private init; } = "PeerEngine load test";
+
+    public string Target { get; private init; } = "in-process";
+
+    public string CommandLine { get; private init; } = string.Join(' ', Environment.GetCommandLineArgs().Skip(1));
+
+    /// <summary>Called after each interval with the scenario and its stats (the live view).</summary>
+    public Action<string, IntervalStats>? OnInterval { get; private init; }
+
+    /// <summary>Called when a stage starts ("warm-up", "run", "clean").</summary>
+    public Action<string>? OnStage { get; private init; }
+
+    public static LoadRunner RegisterScenarios(params ScenarioProps[] scenarios)
+    {
+        if (scenarios.Length == 0)
+        {
+            throw new ArgumentException("Register at least one scenario.", nameof(scenarios));
+        }
+
+        string? duplicate = scenarios.GroupBy(s => s.Name, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1)?.Key;
+        return duplicate is null
+            ? new LoadRunner(scenarios)
+            : throw new ArgumentException($"Two scenarios are named '{duplicate}'.", nameof(scenarios));
+    }
+
+    public LoadRunner WithTimeProvider(TimeProvider time) => Copy(time: time);
+
+    public LoadRunner WithReportingInterval(TimeSpan interval) =>
+        interval > TimeSpan.Zero ? Copy(interval: interval) : throw new ArgumentOutOfRangeException(nameof(interval));
+
+    public LoadRunner WithPercentiles(IReadOnlyList<double> percentiles) =>
+        percentiles.All(p => p is > 0 and < 100) && percentiles.Count > 0
+            ? Copy(percentiles: [.. percentiles.Order()])
+            : throw new ArgumentException("Percentiles lie between 0 and 100 (max is always reported).", nameof(percentiles));
+
+    public LoadRunner WithThresholds(params Threshold[] thresholds) => Copy(thresholds: thresholds);
+
+    public LoadRunner WithTitle(string title, string target, string commandLine) => Copy(title: title, target: target, commandLine: commandLine);
+
+    public LoadRunner WithObservers(Action<string>? onStage, Action<string, IntervalStats>? onInterval) => Copy(onStage: onStage, onInterval: onInterval);
+
+    public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
+    {
+        SimulationPlan[] plans = [.. _scenarios.Select(s => SimulationPlan.Create(s.Simulations))];
+        try
+        {
+            // Inside the try: when one scenario cannot connect, the others' clients are still cleaned.
+            foreach (ScenarioProps scenario in _scenarios)
+            {
+                if (scenario.Init is { } init)
+                {
+                    await init(cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (_scenarios.Any(s => s.WarmUp > TimeSpan.Zero))
+            {
+                OnStage?.Invoke("warm-up");
+                await Task.WhenAll(_scenarios.Select((s, i) => s.WarmUp > TimeSpan.Zero
+                    ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, sample: false, cancellationToken)
+                    : Task.FromResult<ScenarioResult?>(null))).ConfigureAwait(false);
+            }
+
+            OnStage?.Invoke("run");
+            return await MeasureAsync(plans, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            OnStage?.Invoke("clean");
+            foreach (ScenarioProps scenario in _scenarios)
+            {
+                if (scenario.Clean is { } clean)
+                {
+                    await clean().ConfigureAwait(false);
+                }
+            }
+        }
+    }
+
+    private async Task<LoadResult> MeasureAsync(SimulationPlan[] plans, CancellationToken cancellationToken)
+    {
+        using var hiccups = new HiccupMeter();
+        hiccups.Start();
+        TimeSpan gcBefore = GC.GetTotalPauseDuration();
+        int[] collectionsBefore = [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
+        TimeSpan cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        long wallBefore = Stopwatch.GetTimestamp();
+
+        DateTimeOffset startedUtc = DateTimeOffset.UtcNow;
+        long start = Time.GetTimestamp();
+        ScenarioResult?[] results = await Task.WhenAll(_scenarios.Select((s, i) =>
+            RunScenarioAsync(s, plans[i], start, startedUtc, sample: true, cancellationToken))).ConfigureAwait(false);
+        double seconds = Time.GetElapsedTime(start).TotalSeconds;
+
+        LatencySummary hiccupSummary = hiccups.Stop();
+        double cpuPercent = 100 * (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds
+            / Math.Max(Stopwatch.GetElapsedTime(wallBefore).TotalSeconds, 1e-9) / Environment.ProcessorCount;
+        ScenarioResult[] scenarios = [.. results.OfType<ScenarioResult>()];
+
+        var thresholds = new List<ThresholdResult>();
+        for (int i = 0; i < _scenarios.Count; i++)
+        {
+            foreach (Threshold threshold in _scenarios[i].Thresholds.Concat(Thresholds).Where(t => t.AppliesTo(scenarios[i].Name)))
+            {
+                thresholds.Add(threshold.Evaluate(scenarios[i]));
+            }
+        }
+
+        (List<string> problems, List<string> warnings) = Judge(scenarios, hiccupSummary, cpuPercent);
+        return new LoadResult
+        {
+            Run = new RunInfo
+            {
+                Title = Title,
+                StartedUtc = startedUtc,
+                DurationSeconds = Math.Round(seconds, 6),
+                Target = Target,
+                Machine = Environment.MachineName,
+                Os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                Runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+                ProcessorCount = Environment.ProcessorCount,
+                GcMode = (GCSettings.IsServerGC ? "server" : "workstation") + (GCSettings.LatencyMode == GCLatencyMode.Interactive ? ", concurrent" : string.Empty),
+                CommandLine = CommandLine,
+                ReportingIntervalSeconds = ReportingInterval.TotalSeconds,
+                Percentiles = Percentiles,
+            },
+            Scenarios = scenarios,
+            Health = new GeneratorHealth
+            {
+                Hiccups = hiccupSummary,
+                GcPauseMilliseconds = Math.Round((GC.GetTotalPauseDuration() - gcBefore).TotalMilliseconds, 3),
+                Gen0Collections = GC.CollectionCount(0) - collectionsBefore[0],
+                Gen1Collections = GC.CollectionCount(1) - collectionsBefore[1],
+                Gen2Collections = GC.CollectionCount(2) - collectionsBefore[2],
+                CpuPercent = Math.Round(cpuPercent, 1),
+                ProcessorCount = Environment.ProcessorCount,
+                Valid = problems.Count == 0,
+                Problems = problems,
+                Warnings = warnings,
+            },
+            Thresholds = thresholds,
+        };
+    }
+
+    private static (List<string> Problems, List<string> Warnings) Judge(ScenarioResult[] scenarios, LatencySummary hiccups, double cpuPercent)
+    {
+        var problems = new List<string>();
+        var warnings = new List<string>();
+        foreach (ScenarioResult s in scenarios.Where(s => s.Model == "open"))
+        {
+            // 1% slack: the last calls of a run may still be in flight as it is timed.
+            if (s.Ok + s.Fail < s.Scheduled * 0.99)
+            {
+                problems.Add($"{s.Name}: target rate not achieved ({Units.Count(s.Ok + s.Fail)} of {Units.Count(s.Scheduled)} scheduled calls completed, {Units.Rate(s.Rps)}/s of {Units.Rate(s.TargetRps)}/s)");
+            }
+
+            if (s.Dropped > 0)
+            {
+                problems.Add($"{s.Name}: {Units.Count(s.Dropped)} calls dropped (could not start within the maximum start lag)");
+            }
+
+            if (s.Late > 0)
+            {
+                warnings.Add($"{s.Name}: {Units.Count(s.Late)} calls waited for a slot under the concurrency cap (their wait is in the response time)");
+            }
+        }
+
+        if (hiccups.Max > 20_000)
+        {
+            warnings.Add($"the generator stalled for up to {Units.Micros(hiccups.Max)} (hiccup meter): latencies near that size may be the generator's");
+        }
+
+        if (cpuPercent > 90)
+        {
+            warnings.Add($"this process (the generator, and the target when embedded) used {cpuPercent:0}% of the machine's CPU: it may be the bottleneck");
+        }
+
+        return (problems, warnings);
+    }
+
+    private async Task<ScenarioResult?> RunScenarioAsync(
+        ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, bool sample, CancellationToken cancellationToken)
+    {
+        using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
+        var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
+        using OpenModelDriver? open = plan.Model == LoadModel.Open
+            ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
+            : null;
+        Task running = open is not null
+            ? open.RunAsync(start, cancellationToken)
+            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, cancellationToken), cancellationToken);
+
+        if (sample)
+        {
+            long next = 1;
+            while (!running.IsCompleted)
+            {
+                TimeSpan due = (ReportingInterval * next) - Time.GetElapsedTime(start);
+                if (due > TimeSpan.Zero)
+                {
+                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                    Task delay = Task.Delay(due, Time, tick.Token);
+                    await Task.WhenAny(running, delay).ConfigureAwait(false);
+                    await tick.CancelAsync().ConfigureAwait(false);
+                    if (running.IsCompleted)
+                    {
+                        break;
+                    }
+                }
+
+                Sample(scenario, plan, recorder, (ReportingInterval * next).TotalSeconds);
+                next++;
+            }
+        }
+
+        await running.ConfigureAwait(false);
+        if (!sample)
+        {
+            return null;
+        }
+
+        double seconds = Time.GetElapsedTime(start).TotalSeconds;
+        Sample(scenario, plan, recorder, seconds);
+        bool isOpen = open is not null;
+        long scheduled = plan.ScheduledCalls;
+        var notes = new List<string>();
+        if (!isOpen)
+        {
+            notes.Add("closed model: each copy waits for its answer before the next call, so a stalled target is under-sampled (coordinated omission); response time equals service time. Use an inject simulation for honest latency.");
+        }
+
+        return recorder.Finish(
+            new ScenarioResultHeader(
+                scenario.Name,
+                scenario.Description,
+                isOpen ? "open" : "closed",
+                plan.ToString(),
+                seconds,
+                scheduled,
+                isOpen && plan.Duration > TimeSpan.Zero ? scheduled / plan.Duration.TotalSeconds : 0,
+                notes),
+            Percentiles);
+    }
+
+    private void Sample(ScenarioProps scenario, SimulationPlan plan, ScenarioRecorder recorder, double endSeconds)
+    {
+        // The last interval may run past the plan while calls drain: it reports the plan's final rate.
+        TimeSpan at = TimeSpan.FromSeconds(Math.Max(0, Math.Min(endSeconds, plan.Duration.TotalSeconds) - 1e-6));
+        double planned = plan.Model == LoadModel.Open ? plan.RateAt(at) : plan.CopiesAt(at);
+        IntervalStats stats = recorder.Sample(endSeconds, planned);
+        OnInterval?.Invoke(scenario.Name, stats);
+    }
+
+    private LoadRunner Copy(
+        TimeProvider? time = null,
+        TimeSpan? interval = null,
+        IReadOnlyList<double>? percentiles = null,
+        IReadOnlyList<Threshold>? thresholds = null,
+        string? title = null,
+        string? target = null,
+        string? commandLine = null,
+        Action<string>? onStage = null,
+        Action<string, IntervalStats>? onInterval = null) => new(_scenarios)
+        {
+            Time = time ?? Time,
+            ReportingInterval = interval ?? ReportingInterval,
+            Percentiles = percentiles ?? Percentiles,
+            Thresholds = thresholds ?? Thresholds,
+            Title = title ?? Title,
+            Target = target ?? Target,
+            CommandLine = commandLine ?? CommandLine,
+            OnStage = onStage ?? OnStage,
+            OnInterval = onInterval ?? OnInterval,
+        };
+}

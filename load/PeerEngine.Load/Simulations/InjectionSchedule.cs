@@ -1,0 +1,105 @@
+namespace PeerEngine.Load.Simulations;
+
+/// <summary>
+/// The intended start time of every call of an open plan. Call k (from 0) is due when the integral
+/// of the planned rate reaches k, so starts are evenly spaced at a constant rate, spread smoothly
+/// along a ramp, and never bunched at interval boundaries (k6's spacing, not NBomber's random delay
+/// per interval). Latency is measured from these times, which is what keeps a stalled target from
+/// hiding (coordinated omission).
+/// </summary>
+internal sealed class InjectionSchedule
+{
+    private readonly Segment[] _segments;
+    private int _segment;
+    private long _next;
+
+    public InjectionSchedule(SimulationPlan plan)
+    {
+        if (plan.Model != LoadModel.Open)
+        {
+            throw new ArgumentException("Only open plans have an injection schedule.", nameof(plan));
+        }
+
+        _segments = Segments(plan);
+    }
+
+    /// <summary>Offset from the run's start of the next call, in seconds; false when the plan is done.</summary>
+    public bool TryNext(out double offsetSeconds)
+    {
+        while (_segment < _segments.Length)
+        {
+            Segment s = _segments[_segment];
+            double m = _next - s.CallsBefore;
+            if (m < s.Calls)
+            {
+                _next++;
+                offsetSeconds = s.Start + s.TimeFor(m);
+                return true;
+            }
+
+            _segment++;
+        }
+
+        offsetSeconds = 0;
+        return false;
+    }
+
+    /// <summary>How many calls the plan starts before <paramref name="offset"/>.</summary>
+    public static long CountBefore(SimulationPlan plan, TimeSpan offset)
+    {
+        double t = offset.TotalSeconds;
+        double calls = 0;
+        foreach (Segment s in Segments(plan))
+        {
+            if (t <= s.Start)
+            {
+                break;
+            }
+
+            calls = s.CallsBefore + s.CallsUntil(Math.Min(t - s.Start, s.Length));
+        }
+
+        // Call k is due at N(t) = k for k = 0, 1, …, so the calls before t number ⌈N(t)⌉.
+        return (long)Math.Ceiling(calls - 1e-9);
+    }
+
+    private static Segment[] Segments(SimulationPlan plan)
+    {
+        var segments = new Segment[plan.Phases.Count];
+        double start = 0;
+        double callsBefore = 0;
+        double previous = 0;
+        for (int i = 0; i < segments.Length; i++)
+        {
+            LoadSimulation phase = plan.Phases[i];
+            (double begin, double end) = SimulationPlan.RatesOf(phase, previous);
+            double length = (phase.During ?? TimeSpan.Zero).TotalSeconds;
+            segments[i] = new Segment(start, length, begin, end, callsBefore);
+            start += length;
+            callsBefore += segments[i].Calls;
+            previous = end;
+        }
+
+        return segments;
+    }
+
+    private readonly record struct Segment(double Start, double Length, double Begin, double End, double CallsBefore)
+    {
+        public double Calls => (Begin + End) / 2 * Length;
+
+        public double CallsUntil(double tau) => (Begin * tau) + ((End - Begin) * tau * tau / (2 * Length));
+
+        /// <summary>Solves CallsUntil(τ) = m: τ = 2m / (b + √(b² + 2(e−b)m/L)), stable for rising and falling ramps.</summary>
+        public double TimeFor(double m)
+        {
+            if (m <= 0)
+            {
+                return 0;
+            }
+
+            double slope = (End - Begin) / Length;
+            double root = Math.Sqrt(Math.Max(0, (Begin * Begin) + (2 * slope * m)));
+            return 2 * m / (Begin + root);
+        }
+    }
+}

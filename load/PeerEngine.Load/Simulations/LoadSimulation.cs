@@ -1,0 +1,81 @@
+using System.Globalization;
+
+namespace PeerEngine.Load.Simulations;
+
+/// <summary>One phase of a scenario's load, as NBomber names them. Chain phases with <see cref="SimulationPlan"/>.</summary>
+internal abstract record LoadSimulation
+{
+    /// <summary>How long the phase lasts; <see langword="null"/> when it ends by count (<see cref="IterationsForConstant"/>).</summary>
+    public abstract TimeSpan? During { get; }
+
+    /// <summary>Which model the phase belongs to; <see langword="null"/> for <see cref="Pause"/>, which fits either.</summary>
+    public abstract LoadModel? Model { get; }
+
+    protected static string Format(TimeSpan value) => DurationSyntax.Format(value);
+
+    protected static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Open model: <paramref name="Rate"/> calls every <paramref name="Interval"/>, whatever the target does.</summary>
+internal sealed record Inject(double Rate, TimeSpan Interval, TimeSpan Span) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => LoadModel.Open;
+
+    public double RatePerSecond => Rate / Interval.TotalSeconds;
+
+    public override string ToString() => $"inject rate={Format(Rate)} interval={Format(Interval)} during={Format(Span)}";
+}
+
+/// <summary>Open model: the rate moves linearly from the previous phase's rate to <paramref name="Rate"/>.</summary>
+internal sealed record RampingInject(double Rate, TimeSpan Interval, TimeSpan Span) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => LoadModel.Open;
+
+    public double RatePerSecond => Rate / Interval.TotalSeconds;
+
+    public override string ToString() => $"ramping-inject rate={Format(Rate)} interval={Format(Interval)} during={Format(Span)}";
+}
+
+/// <summary>Closed model: <paramref name="Copies"/> loops, each starting its next call when the last one ends.</summary>
+internal sealed record KeepConstant(int Copies, TimeSpan Span) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => LoadModel.Closed;
+
+    public override string ToString() => $"keep-constant copies={Copies} during={Format(Span)}";
+}
+
+/// <summary>Closed model: the number of copies moves linearly from the previous phase's to <paramref name="Copies"/>.</summary>
+internal sealed record RampingConstant(int Copies, TimeSpan Span) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => LoadModel.Closed;
+
+    public override string ToString() => $"ramping-constant copies={Copies} during={Format(Span)}";
+}
+
+/// <summary>Closed model: <paramref name="Copies"/> loops share <paramref name="Iterations"/> calls; mixes with nothing.</summary>
+internal sealed record IterationsForConstant(int Copies, long Iterations) : LoadSimulation
+{
+    public override TimeSpan? During => null;
+
+    public override LoadModel? Model => LoadModel.Closed;
+
+    public override string ToString() => $"iterations-for-constant copies={Copies} iterations={Iterations}";
+}
+
+/// <summary>No load for <paramref name="Span"/>; fits either model.</summary>
+internal sealed record Pause(TimeSpan Span) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => null;
+
+    public override string ToString() => $"pause during={Format(Span)}";
+}

@@ -1,0 +1,164 @@
+namespace PeerEngine.Load.Simulations;
+
+/// <summary>
+/// A scenario's phases chained in order, checked against NBomber's mixing rules: open phases
+/// (<see cref="Inject"/>, <see cref="RampingInject"/>) and closed ones (<see cref="KeepConstant"/>,
+/// <see cref="RampingConstant"/>) never share a plan, <see cref="Pause"/> fits either, and
+/// <see cref="IterationsForConstant"/> stands alone.
+/// </summary>
+internal sealed class SimulationPlan
+{
+    private SimulationPlan(IReadOnlyList<LoadSimulation> phases, LoadModel model)
+    {
+        Phases = phases;
+        Model = model;
+        Duration = phases.Aggregate(TimeSpan.Zero, (sum, phase) => sum + (phase.During ?? TimeSpan.Zero));
+    }
+
+    public IReadOnlyList<LoadSimulation> Phases { get; }
+
+    public LoadModel Model { get; }
+
+    /// <summary>The planned length; for <see cref="IterationsForConstant"/>, zero (it ends by count).</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>The calls the open schedule plans in all (its integral of the rate); 0 for a closed plan.</summary>
+    public long ScheduledCalls => Model == LoadModel.Open ? InjectionSchedule.CountBefore(this, Duration) : 0;
+
+    public static SimulationPlan Create(IReadOnlyList<LoadSimulation> phases)
+    {
+        if (phases.Count == 0)
+        {
+            throw new ArgumentException("A scenario needs at least one load simulation.", nameof(phases));
+        }
+
+        if (phases.Any(p => p is IterationsForConstant) && phases.Count > 1)
+        {
+            throw new ArgumentException("iterations-for-constant cannot be chained with other simulations.", nameof(phases));
+        }
+
+        LoadModel[] models = [.. phases.Select(p => p.Model).OfType<LoadModel>().Distinct()];
+        if (models.Length > 1)
+        {
+            throw new ArgumentException(
+                "Open simulations (inject, ramping-inject) and closed ones (keep-constant, ramping-constant) cannot be mixed in one scenario.",
+                nameof(phases));
+        }
+
+        if (models.Length == 0)
+        {
+            throw new ArgumentException("A plan of pauses only puts no load on the target.", nameof(phases));
+        }
+
+        return new SimulationPlan([.. phases], models[0]);
+    }
+
+    /// <summary>Calls per second at <paramref name="offset"/> from the start (open plans).</summary>
+    public double RateAt(TimeSpan offset)
+    {
+        TimeSpan start = TimeSpan.Zero;
+        double previous = 0;
+        foreach (LoadSimulation phase in Phases)
+        {
+            (double begin, double end) = RatesOf(phase, previous);
+            TimeSpan span = phase.During ?? TimeSpan.Zero;
+            if (offset < start + span)
+            {
+                return begin + ((end - begin) * (offset - start).TotalSeconds / span.TotalSeconds);
+            }
+
+            start += span;
+            previous = end;
+        }
+
+        return 0;
+    }
+
+    /// <summary>How many copies should be running at <paramref name="offset"/> from the start (closed plans).</summary>
+    public int CopiesAt(TimeSpan offset)
+    {
+        TimeSpan start = TimeSpan.Zero;
+        int previous = 0;
+        foreach (LoadSimulation phase in Phases)
+        {
+            switch (phase)
+            {
+                case IterationsForConstant iterations:
+                    return iterations.Copies;
+                case KeepConstant keep when offset < start + keep.Span:
+                    return keep.Copies;
+                case RampingConstant ramp when offset < start + ramp.Span:
+                    return (int)Math.Round(previous + ((ramp.Copies - previous) * (offset - start).TotalSeconds / ramp.Span.TotalSeconds));
+                case Pause pause when offset < start + pause.Span:
+                    return 0;
+                default:
+                    break;
+            }
+
+            start += phase.During ?? TimeSpan.Zero;
+            previous = phase switch
+            {
+                KeepConstant keep => keep.Copies,
+                RampingConstant ramp => ramp.Copies,
+                _ => 0,
+            };
+        }
+
+        return 0;
+    }
+
+    /// <summary>The most copies any phase asks for (closed plans size their copy table with it).</summary>
+    public int MaxCopies => Phases.Select(p => p switch
+    {
+        KeepConstant keep => keep.Copies,
+        RampingConstant ramp => ramp.Copies,
+        IterationsForConstant iterations => iterations.Copies,
+        _ => 0,
+    }).Max();
+
+    /// <summary>The first <paramref name="length"/> of this plan, for a warm-up that loads the target the way the run will.</summary>
+    public SimulationPlan Truncate(TimeSpan length)
+    {
+        if (Phases is [IterationsForConstant only])
+        {
+            return new SimulationPlan([new KeepConstant(only.Copies, length)], LoadModel.Closed);
+        }
+
+        var phases = new List<LoadSimulation>();
+        TimeSpan used = TimeSpan.Zero;
+        foreach (LoadSimulation phase in Phases)
+        {
+            TimeSpan span = phase.During ?? TimeSpan.Zero;
+            TimeSpan left = length - used;
+            if (left <= TimeSpan.Zero)
+            {
+                break;
+            }
+
+            phases.Add(span <= left ? phase : Shorten(phase, left, used + left));
+            used += span <= left ? span : left;
+        }
+
+        return new SimulationPlan(phases, Model);
+    }
+
+    public override string ToString() => string.Join(" → ", Phases);
+
+    internal static (double Begin, double End) RatesOf(LoadSimulation phase, double previous) => phase switch
+    {
+        Inject inject => (inject.RatePerSecond, inject.RatePerSecond),
+        RampingInject ramp => (previous, ramp.RatePerSecond),
+        _ => (0, 0),
+    };
+
+    // A cut ramp ends where the full ramp stood at the cut, so the warm-up's rates are the run's.
+    private LoadSimulation Shorten(LoadSimulation phase, TimeSpan span, TimeSpan cut) => phase switch
+    {
+        Inject inject => inject with { Span = span },
+        RampingInject ramp => ramp with { Span = span, Rate = RateAt(cut - TimeSpan.FromTicks(1)) * ramp.Interval.TotalSeconds },
+        KeepConstant keep => keep with { Span = span },
+        RampingConstant ramp => ramp with { Span = span, Copies = CopiesAt(cut - TimeSpan.FromTicks(1)) },
+        Pause pause => pause with { Span = span },
+        _ => phase,
+    };
+}

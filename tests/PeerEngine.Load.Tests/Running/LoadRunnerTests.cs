@@ -1,0 +1,94 @@
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Running;
+using PeerEngine.Load.Scenarios;
+using PeerEngine.Load.Simulations;
+
+namespace PeerEngine.Load.Tests.Running;
+
+public sealed class LoadRunnerTests
+{
+    [Fact]
+    public async Task Runs_scenarios_side_by_side_and_counts_errors_by_code_and_type()
+    {
+        long warmCalls = 0;
+        ScenarioProps fine = Scenario.Create("fine", _ => ValueTask.FromResult(Response.Ok(100)))
+            .WithLoadSimulations(Simulation.Inject(400, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500)))
+            .WithoutWarmUp();
+        ScenarioProps flaky = Scenario.Create("flaky", ctx =>
+            {
+                Interlocked.Increment(ref warmCalls);
+                long kind = ctx.InvocationNumber % 4;
+                if (kind == 1)
+                {
+                    return ValueTask.FromException<Response>(new TimeoutException("slow"));
+                }
+
+                return ValueTask.FromResult(kind == 0 ? Response.Fail("E42", "refused") : Response.Ok());
+            })
+            .WithLoadSimulations(Simulation.KeepConstant(2, TimeSpan.FromMilliseconds(300)))
+            .WithWarmUpDuration(TimeSpan.FromMilliseconds(100))
+            .WithThresholds(Threshold.Parse("errors<1%"));
+
+        var stages = new List<string>();
+        LoadResult result = await LoadRunner.RegisterScenarios(fine, flaky)
+            .WithReportingInterval(TimeSpan.FromMilliseconds(100))
+            .WithObservers(stages.Add, null)
+            .RunAsync()
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["warm-up", "run", "clean"], stages);
+        ScenarioResult a = result.Scenario("fine");
+        Assert.Equal(200, a.Scheduled);
+        Assert.Equal(200, a.Ok);
+        Assert.Equal(20_000, a.Bytes);
+        Assert.Equal("open", a.Model);
+        Assert.NotEmpty(a.Intervals);
+        Assert.Equal(200, a.Intervals.Sum(i => i.Ok));
+
+        ScenarioResult b = result.Scenario("flaky");
+        Assert.Equal("closed", b.Model);
+        Assert.True(b.Fail > 0);
+        Assert.Equal(b.Fail, b.ErrorsByCode.Values.Sum());
+        Assert.True(b.ErrorsByCode["E42"] > 0);
+        Assert.True(b.ErrorsByCode["TimeoutException"] > 0);
+        Assert.Equal(b.ErrorsByCode["TimeoutException"], b.ErrorsByType["System.TimeoutException"]);
+        Assert.Contains(b.Notes, n => n.Contains("coordinated omission", StringComparison.Ordinal));
+
+        // The warm-up called the step too, but none of it is in the result.
+        Assert.True(Interlocked.Read(ref warmCalls) > b.Ok + b.Fail);
+
+        ThresholdResult broken = Assert.Single(result.Thresholds);
+        Assert.False(broken.Passed);
+        Assert.False(result.Passed);
+        Assert.True(result.Health.Valid);
+    }
+
+    [Fact]
+    public async Task A_run_that_drops_calls_is_marked_invalid()
+    {
+        // One call at a time; the first stalls 50 ms, so the calls due 5 ms, 10 ms, … after it are
+        // over the 20 ms start-lag limit by the time a slot frees, and are dropped.
+        int calls = 0;
+        ScenarioProps stuck = Scenario.Create("stuck", async _ =>
+            {
+                if (Interlocked.Increment(ref calls) == 1)
+                {
+                    await Task.Delay(50);
+                }
+
+                return Response.Ok();
+            })
+            .WithLoadSimulations(Simulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(200)))
+            .WithoutWarmUp()
+            .WithMaxConcurrency(1)
+            .WithMaxStartLag(TimeSpan.FromMilliseconds(20));
+
+        LoadResult result = await LoadRunner.RegisterScenarios(stuck).RunAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+        ScenarioResult s = result.Scenario("stuck");
+        Assert.True(s.Dropped > 0);
+        Assert.Equal(40, s.Ok + s.Dropped);
+        Assert.False(result.Health.Valid);
+        Assert.Contains(result.Health.Problems, p => p.Contains("dropped", StringComparison.Ordinal));
+    }
+}
