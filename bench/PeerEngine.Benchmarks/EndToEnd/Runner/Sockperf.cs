@@ -12,6 +12,25 @@ internal static partial class Sockperf
 {
     public static bool IsInstalled => File.Exists("/usr/bin/sockperf");
 
+    /// <summary>Waits (up to 5 s) until the sockperf server accepts connections, instead of guessing how long it takes to start.</summary>
+    private static void WaitUntilListening(int port)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            try
+            {
+                using var probe = new System.Net.Sockets.TcpClient();
+                probe.Connect(System.Net.IPAddress.Loopback, port);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                Thread.Sleep(10); // not listening yet
+            }
+        }
+    }
+
     /// <summary>p50, p99, p99.9 of the round trip in µs and the round trips per second, or null if sockperf failed.</summary>
     public static (double P50, double P99, double P999, double PerSecond)? PingPong(int serverCore, int clientCore, int messageSize, int milliseconds)
     {
@@ -19,7 +38,7 @@ internal static partial class Sockperf
         using Process server = Start(serverCore, $"sr --tcp -i 127.0.0.1 -p {port}");
         try
         {
-            Thread.Sleep(300);
+            WaitUntilListening(port);
             int seconds = Math.Max(1, milliseconds / 1000);
             using Process client = Start(clientCore, $"pp --tcp -i 127.0.0.1 -p {port} -m {messageSize} -t {seconds} --full-rtt");
             string output = client.StandardOutput.ReadToEnd() + client.StandardError.ReadToEnd();
