@@ -5,6 +5,8 @@ using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using PeerEngine.Buffers;
 using PeerEngine.Connections;
+using PeerEngine.Benchmarks.EndToEnd;
+using PeerEngine.Benchmarks.EndToEnd.Servers;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Node;
 using PeerEngine.Registry;
@@ -33,7 +35,7 @@ public class ConnectionBenchmarks
     private ConnectionSettings _clientSettings = null!;
     private PeerListener _listener = null!;
     private PeerConnection _client = null!;
-    private PlainSocketEcho _plainServer = null!;
+    private PlainSocketServer _plainServer = null!;
     private PlainSocketClient _plainLatency = null!;
     private PlainSocketClient _plainPipelined = null!;
     private string _registryFolder = null!;
@@ -44,17 +46,17 @@ public class ConnectionBenchmarks
     public async Task Setup()
     {
         var options = new PeerConnectionOptions();
-        _serverSettings = new ConnectionSettings("bench-server", options, new ConnectionHandlers(Echo, null));
+        _serverSettings = new ConnectionSettings("bench-server", options, new ConnectionHandlers(EchoHandler.Echo, null));
         _clientSettings = new ConnectionSettings("bench-client", options);
         _listener = PeerListener.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverSettings);
         _client = await new PeerConnector(_clientSettings).ConnectAsync(_listener.EndPoint);
-        _plainServer = new PlainSocketEcho();
+        _plainServer = new PlainSocketServer(new IPEndPoint(IPAddress.Loopback, 0));
         _plainLatency = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, depth: 1);
         _plainPipelined = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, Depth);
 
         _registryFolder = Directory.CreateTempSubdirectory("peerengine-bench-").FullName;
         var registry = new PeerRegistryOptions { Path = Path.Combine(_registryFolder, "registry.bin") };
-        _nodeServer = new PeerNode(new PeerNodeOptions { NodeId = "node-server", Registry = registry }) { RequestHandler = Echo };
+        _nodeServer = new PeerNode(new PeerNodeOptions { NodeId = "node-server", Registry = registry }) { RequestHandler = EchoHandler.Echo };
         _nodeClient = new PeerNode(new PeerNodeOptions { NodeId = "node-client", Registry = registry, Listen = false });
         await _nodeServer.StartAsync();
         await _nodeClient.StartAsync();
@@ -158,12 +160,5 @@ public class ConnectionBenchmarks
                 (await _inFlight[i]).Dispose();
             }
         }
-    }
-
-    private static ValueTask Echo(PeerRequest request, CancellationToken cancellationToken)
-    {
-        request.Payload.Span.CopyTo(request.Response.GetSpan(request.Payload.Length));
-        request.Response.Advance(request.Payload.Length);
-        return ValueTask.CompletedTask;
     }
 }

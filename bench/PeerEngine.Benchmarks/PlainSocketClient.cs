@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
+using PeerEngine.Benchmarks.EndToEnd;
 using PeerEngine.Framing;
 
 namespace PeerEngine.Benchmarks;
@@ -31,16 +32,9 @@ internal sealed class PlainSocketClient : IDisposable
     {
         var client = new PlainSocketClient(payloadLength, depth);
         await client._socket.ConnectAsync(endPoint);
-        await client._socket.SendAsync(Hello("plain-client"), SocketFlags.None);
+        await client._socket.SendAsync(EchoWire.Hello("plain-client"), SocketFlags.None);
         await client.ReceiveFramesAsync(1);
         return client;
-    }
-
-    public static byte[] Hello(string nodeId)
-    {
-        var writer = new ArrayBufferWriter<byte>();
-        FrameWriter.WriteHello(writer, nodeId);
-        return writer.WrittenSpan.ToArray();
     }
 
     /// <summary>Sends the batch of requests and waits for as many responses.</summary>

@@ -22,7 +22,7 @@ internal sealed class PeerEngineServer : IEchoServer
     /// </param>
     public PeerEngineServer(EndPoint endPoint, bool lowLatency)
     {
-        _settings = new ConnectionSettings("peerengine-server", new PeerConnectionOptions(), new ConnectionHandlers(Echo, null));
+        _settings = new ConnectionSettings("peerengine-server", new PeerConnectionOptions(), new ConnectionHandlers(EchoHandler.Echo, null));
         SocketTransportOptions socket = _settings.SocketOptions with { InlineReceiveContinuations = lowLatency };
         var options = new PeerListenerOptions();
         _listener = new PeerListener(SocketListener.Bind(endPoint, options.ListenBacklog, socket, _settings.Logger, _settings.Time, _settings.Metrics), _settings, options);
@@ -35,12 +35,5 @@ internal sealed class PeerEngineServer : IEchoServer
     {
         await _listener.DisposeAsync().ConfigureAwait(false);
         _settings.Dispose();
-    }
-
-    private static ValueTask Echo(PeerRequest request, CancellationToken cancellationToken)
-    {
-        request.Payload.Span.CopyTo(request.Response.GetSpan(request.Payload.Length));
-        request.Response.Advance(request.Payload.Length);
-        return ValueTask.CompletedTask;
     }
 }
