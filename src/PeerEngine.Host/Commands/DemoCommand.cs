@@ -49,14 +49,17 @@ internal static class DemoCommand
 
             var gamma = new PeerNode(new PeerNodeOptions { NodeId = "gamma", Registry = registry });
             nodes.Add(gamma);
+            var seesBoth = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            gamma.PeerJoined += (_, _) =>
+            {
+                if (gamma.Peers.Count(p => p.Id is "alpha" or "beta") == 2)
+                {
+                    seesBoth.TrySetResult();
+                }
+            };
             await gamma.StartAsync(cancellationToken);
             Say($"2. peer gamma starts on {Endpoints.Format(gamma.TcpEndPoint!)} and reads the registry...");
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            wait.CancelAfter(TimeSpan.FromSeconds(10));
-            while (!(gamma.Peers.Any(p => p.Id == "alpha") && gamma.Peers.Any(p => p.Id == "beta")))
-            {
-                await Task.Delay(10, wait.Token);
-            }
+            await seesBoth.Task.WaitAsync(TimeSpan.FromSeconds(10), cancellationToken);
 
             foreach (PeerRecord found in gamma.Peers.OrderBy(p => p.Id, StringComparer.Ordinal))
             {
