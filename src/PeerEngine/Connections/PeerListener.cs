@@ -19,6 +19,7 @@ internal sealed class PeerListener : IAsyncDisposable
     private readonly HashSet<PeerConnection> _connections = [];
     private readonly CancellationTokenSource _stopping = new();
     private Task _accepting = Task.CompletedTask;
+    private long _rejected;
 
     public PeerListener(IConnectionListener listener, ConnectionSettings settings, PeerListenerOptions options)
     {
@@ -57,8 +58,6 @@ internal sealed class PeerListener : IAsyncDisposable
 
     /// <summary>Connections refused at the limit since the listener started.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
-
-    private long _rejected;
 
     /// <summary>Binds a socket listener (TCP endpoint or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>) and starts accepting.</summary>
     public static PeerListener Start(EndPoint endPoint, ConnectionSettings settings, PeerListenerOptions? options = null)

@@ -35,7 +35,7 @@ internal static class DescriptorLimit
     }
 
     /// <summary>The soft "Max open files" limit, or <c>null</c> when it cannot be read or is unlimited.</summary>
-    public static long? ReadSoftLimit()
+    private static long? ReadSoftLimit()
     {
         const string limitsFile = "/proc/self/limits";
         if (!File.Exists(limitsFile))

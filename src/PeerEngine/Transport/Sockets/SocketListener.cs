@@ -36,9 +36,6 @@ internal sealed class SocketListener : IConnectionListener
 
     public EndPoint EndPoint { get; }
 
-    /// <summary>Accept failures for lack of file descriptors since the listener started.</summary>
-    public long DescriptorExhaustions { get; private set; }
-
     /// <summary>Binds and listens on <paramref name="endPoint"/>: an IP endpoint (port 0 picks one) or a Unix socket path.</summary>
     public static SocketListener Bind(EndPoint endPoint, int backlog, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics)
     {
@@ -99,7 +96,6 @@ internal sealed class SocketListener : IConnectionListener
                 // EMFILE/ENFILE: the pending connection stays in the backlog. Spinning on accept would
                 // burn a core and starve the runtime of the descriptors it needs, so wait, doubling up
                 // to a second, and try again; the connections already open are unaffected.
-                DescriptorExhaustions++;
                 PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
                 _metrics.AcceptBackoffs.Add(1);
                 await Task.Delay(backoff, _time, linked.Token).ConfigureAwait(false);
