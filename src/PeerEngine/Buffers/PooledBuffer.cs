@@ -7,7 +7,7 @@ namespace PeerEngine.Buffers;
 /// A growable byte buffer, itself pooled: payloads copied out of a connection's receive pipe, and
 /// responses written by handlers, live in one of these. Buffers belong to the process, not to a
 /// connection, so a quiet connection holds no payload memory whatever it once carried; a large
-/// array goes back to <see cref="ArrayPool{T}.Shared"/> as soon as its buffer is returned.
+/// array goes back to <see cref="PayloadArrays"/> as soon as its buffer is returned.
 /// </summary>
 internal sealed class PooledBuffer : IBufferWriter<byte>
 {
@@ -52,7 +52,7 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
     {
         if (_array.Length > KeptArrayLength)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            PayloadArrays.Return(_array);
             _array = [];
         }
 
@@ -90,11 +90,11 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
 
         // Doubling keeps a handler that writes a large response in small pieces linear; 256 bytes is
         // the smallest array worth renting (ArrayPool's smallest bucket is 16).
-        byte[] larger = ArrayPool<byte>.Shared.Rent(Math.Max(needed, Math.Max(256, _array.Length * 2)));
+        byte[] larger = PayloadArrays.Rent(Math.Max(needed, Math.Max(256, _array.Length * 2)));
         _array.AsSpan(0, _length).CopyTo(larger);
         if (_array.Length != 0)
         {
-            ArrayPool<byte>.Shared.Return(_array);
+            PayloadArrays.Return(_array);
         }
 
         _array = larger;

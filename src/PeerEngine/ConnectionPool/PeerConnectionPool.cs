@@ -18,6 +18,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly PeerEngineMetrics _metrics;
     private readonly Lock _lock = new();
+    private readonly Action<PeerConnection> _remove;
 
     // Copy-on-write: the request path reads it without a lock.
     private volatile PeerConnection[] _connections = [];
@@ -37,6 +38,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         _connector = connector;
         _options = options;
         _time = time;
+        _remove = Remove;
     }
 
     public string PeerId { get; }
@@ -218,16 +220,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
             _idle[connection] = new IdleState(connection.LastRequestId, TimeSpan.Zero);
         }
 
-        _ = connection.Completion.ContinueWith(
-            static (_, state) =>
-            {
-                var (pool, closed) = ((PeerConnectionPool, PeerConnection))state!;
-                pool.Remove(closed);
-            },
-            (this, connection),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        connection.WhenClosed(_remove);
     }
 
     private void Remove(PeerConnection connection)

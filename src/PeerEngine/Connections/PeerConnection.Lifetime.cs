@@ -1,3 +1,4 @@
+using PeerEngine.Correlation;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
 
@@ -14,6 +15,34 @@ internal sealed partial class PeerConnection
     private long _drainedAt;
     private volatile bool _stopReading;
     private TaskCompletionSource? _inboundIdle;
+    private Action<PeerConnection>? _whenClosed;
+
+    // Marks _whenClosed once the connection has closed: a callback added later runs at once.
+    private static readonly Action<PeerConnection> s_closed = static _ => { };
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> once the connection has closed (at once if it has): how a
+    /// listener or a pool forgets it. A delegate field rather than a continuation on
+    /// <see cref="Completion"/>: that would cost each connection a task, its continuation and a state
+    /// tuple for its whole life (about 200 bytes, issue 3's idle-memory budget).
+    /// </summary>
+    internal void WhenClosed(Action<PeerConnection> callback)
+    {
+        Action<PeerConnection>? current = Volatile.Read(ref _whenClosed);
+        while (current != s_closed)
+        {
+            Action<PeerConnection> combined = current is null ? callback : current + callback;
+            Action<PeerConnection>? seen = Interlocked.CompareExchange(ref _whenClosed, combined, current);
+            if (seen == current)
+            {
+                return;
+            }
+
+            current = seen;
+        }
+
+        callback(this);
+    }
 
     /// <summary>
     /// Closes gracefully (rule 11): sends GOODBYE, starts no new work, lets the requests in flight
@@ -27,7 +56,7 @@ internal sealed partial class PeerConnection
         CheckDrained();
         try
         {
-            await Completion.WaitAsync(drainTimeout ?? _options.DrainTimeout, _time).ConfigureAwait(false);
+            await Completion.WaitAsync(drainTimeout ?? _settings.Options.DrainTimeout, _settings.Time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -62,7 +91,7 @@ internal sealed partial class PeerConnection
         _lifetime.Cancel();
         var lost = new ConnectionLostException(reason, cause);
         _requests.FailAll(lost);
-        _pings.FailAll(lost);
+        Pings.FailAll(lost);
     }
 
     /// <summary>
@@ -76,8 +105,8 @@ internal sealed partial class PeerConnection
             return;
         }
 
-        PeerEngineLog.ProtocolViolation(_logger, Name, error);
-        _metrics.Error(error.Code, sent: true);
+        PeerEngineLog.ProtocolViolation(_settings.Logger, this, error);
+        _settings.Metrics.Error(error.Code, sent: true);
         EndConversation(reason);
         WriteControl(new Internal.ErrorFrame(0, error.Code, error.Message));
         CompleteOutput();
@@ -106,7 +135,7 @@ internal sealed partial class PeerConnection
         CheckDrained();
     }
 
-    private void OnOutgoingRemoved() => CheckDrained();
+    void IPendingRequestObserver.OnRemoved() => CheckDrained();
 
     /// <summary>
     /// Answers a GOODBYE once the peer's requests are answered; then, once both sides have said
@@ -130,7 +159,7 @@ internal sealed partial class PeerConnection
 
         if (Interlocked.Exchange(ref _drained, 1) == 0)
         {
-            Volatile.Write(ref _drainedAt, _time.GetTimestamp());
+            Volatile.Write(ref _drainedAt, _settings.Time.GetTimestamp());
             CompleteOutput();
         }
     }
@@ -145,7 +174,7 @@ internal sealed partial class PeerConnection
         ShutdownReason reason = _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed;
         var lost = new ConnectionLostException(reason);
         _requests.FailAll(lost);
-        _pings.FailAll(lost);
+        Pings.FailAll(lost);
         CheckDrained();
     }
 
@@ -162,7 +191,7 @@ internal sealed partial class PeerConnection
             // The loop ended on the peer's FIN: answer what the peer is still owed before closing.
             try
             {
-                await WhenInboundIdle().WaitAsync(_options.DrainTimeout, _time).ConfigureAwait(false);
+                await WhenInboundIdle().WaitAsync(_settings.Options.DrainTimeout, _settings.Time).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -175,7 +204,7 @@ internal sealed partial class PeerConnection
         CompleteOutput();
         try
         {
-            await _transport.DisposeAsync().AsTask().WaitAsync(_options.CloseLinger, _time).ConfigureAwait(false);
+            await _transport.DisposeAsync().AsTask().WaitAsync(_settings.Options.CloseLinger, _settings.Time).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -184,15 +213,17 @@ internal sealed partial class PeerConnection
             await _transport.DisposeAsync().ConfigureAwait(false);
         }
 
-        _heartbeat.Unregister(this);
-        _metrics.ConnectionClosed(this, ShutdownReason);
-        PeerEngineLog.Closed(_logger, Name, ShutdownReasons.Describe(ShutdownReason));
+        _settings.Heartbeat.Unregister(this);
+        _settings.Metrics.ConnectionClosed(this, ShutdownReason);
+        PeerEngineLog.Closed(_settings.Logger, this, ShutdownReasons.Describe(ShutdownReason));
         if (_handshaken.TrySetException(new ConnectionLostException(ShutdownReason)))
         {
             _ = _handshaken.Task.Exception; // observed: nobody need wait on a handshake that never came
         }
 
         _lifetime.Cancel();
+        Action<PeerConnection>? whenClosed = Interlocked.Exchange(ref _whenClosed, s_closed);
+        whenClosed?.Invoke(this);
         _completed.TrySetResult();
     }
 

@@ -11,6 +11,8 @@ namespace PeerEngine.Connections;
 internal sealed partial class PeerConnection
 {
     private bool _helloReceived;
+    private int _inboundInFlight;
+    private TaskCompletionSource? _inboundSlotFreed;
     private InboundBatch _batch;
     private long _framesReceived;
     private long _bytesReceived;
@@ -37,7 +39,7 @@ internal sealed partial class PeerConnection
                 }
 
                 ReadOnlySequence<byte> buffer = result.Buffer;
-                Volatile.Write(ref _lastReceived, _time.GetTimestamp());
+                Volatile.Write(ref _lastReceived, _settings.Time.GetTimestamp());
 
                 while (!_discarding)
                 {
@@ -47,7 +49,7 @@ internal sealed partial class PeerConnection
                         break;
                     }
 
-                    if (status == FrameReadStatus.Complete && TakesInboundSlot(frame) && !_inboundSlots.Wait(0))
+                    if (status == FrameReadStatus.Complete && TakesInboundSlot(frame) && !TryTakeInboundSlot())
                     {
                         // The work already cut out must run, or its slots would never come back.
                         _batch.Dispatch();
@@ -99,7 +101,19 @@ internal sealed partial class PeerConnection
         Volatile.Write(ref _readingPaused, true);
         try
         {
-            await _inboundSlots.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+            while (!TryTakeInboundSlot())
+            {
+                // Published before the second try: a handler finishing in between either sees it and
+                // signals, or finished before the try, which then succeeds.
+                var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _inboundSlotFreed, freed);
+                if (TryTakeInboundSlot())
+                {
+                    break;
+                }
+
+                await freed.Task.WaitAsync(_lifetime.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException)
         {
@@ -107,10 +121,46 @@ internal sealed partial class PeerConnection
         }
         finally
         {
+            Volatile.Write(ref _inboundSlotFreed, null);
+
             // Time spent not reading is ours, not the peer's: the data-rate clock starts again.
             Volatile.Write(ref _partialFrameStart, 0);
             Volatile.Write(ref _readingPaused, false);
         }
+    }
+
+    /// <summary>
+    /// A slot for one more request or message from the peer. A counter rather than a semaphore: the
+    /// receive loop is the only taker, it waits only at the limit (rare), and 10,000 idle connections
+    /// should not each carry a semaphore and its lock.
+    /// </summary>
+    private bool TryTakeInboundSlot()
+    {
+        int inFlight = Volatile.Read(ref _inboundInFlight);
+        while (inFlight < _settings.Options.MaxRequestsInFlight)
+        {
+            int seen = Interlocked.CompareExchange(ref _inboundInFlight, inFlight + 1, inFlight);
+            if (seen == inFlight)
+            {
+                return true;
+            }
+
+            inFlight = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Gives a slot back; wakes the receive loop if it waits for one. Returns the requests still in flight.</summary>
+    private int ReleaseInboundSlot()
+    {
+        int inFlight = Interlocked.Decrement(ref _inboundInFlight);
+        if (Volatile.Read(ref _inboundSlotFreed) is not null)
+        {
+            Interlocked.Exchange(ref _inboundSlotFreed, null)?.TrySetResult();
+        }
+
+        return inFlight;
     }
 
     private bool TakesInboundSlot(in Frame frame) =>
@@ -147,7 +197,7 @@ internal sealed partial class PeerConnection
                 await WriteAsync(new DataFrame(FrameKind.Pong, frame.CorrelationId, frame.Payload), _lifetime.Token).ConfigureAwait(false);
                 return default;
             case FrameKind.Pong:
-                if (_pings.TryTake(frame.CorrelationId, out PendingRequest ping))
+                if (_pings is { } pings && pings.TryTake(frame.CorrelationId, out PendingRequest ping))
                 {
                     ping.SetResult(PooledBuffer.Rent());
                 }
@@ -181,8 +231,8 @@ internal sealed partial class PeerConnection
             WriteControl(new HelloFrame(LocalNodeId));
         }
 
-        PeerEngineLog.Handshaken(_logger, Name, remoteNodeId);
-        _metrics.OpenedConnections.Add(1);
+        PeerEngineLog.Handshaken(_settings.Logger, this, remoteNodeId);
+        _settings.Metrics.OpenedConnections.Add(1);
         _handshaken.TrySetResult();
         return default;
     }
@@ -191,11 +241,11 @@ internal sealed partial class PeerConnection
     {
         if (GoodbyeSent || RequestHandler is null)
         {
-            _inboundSlots.Release();
+            ReleaseInboundSlot();
             ErrorFrame refusal = GoodbyeSent
                 ? new ErrorFrame(frame.CorrelationId, ErrorCode.ShuttingDown, "the node is shutting down")
                 : new ErrorFrame(frame.CorrelationId, ErrorCode.NoHandler, "no request handler is registered");
-            _metrics.Error(GoodbyeSent ? ErrorCode.ShuttingDown : ErrorCode.NoHandler, sent: true);
+            _settings.Metrics.Error(GoodbyeSent ? ErrorCode.ShuttingDown : ErrorCode.NoHandler, sent: true);
             await WriteAsync(refusal, _lifetime.Token).ConfigureAwait(false);
             return;
         }
@@ -207,7 +257,7 @@ internal sealed partial class PeerConnection
     {
         if (MessageHandler is null)
         {
-            _inboundSlots.Release();
+            ReleaseInboundSlot();
             return;
         }
 
@@ -222,11 +272,11 @@ internal sealed partial class PeerConnection
             return malformed;
         }
 
-        _metrics.Error(code, sent: false);
+        _settings.Metrics.Error(code, sent: false);
         if (frame.CorrelationId == 0)
         {
             // The peer closes after a connection ERROR (rule 5): stop, and read out what is left.
-            PeerEngineLog.PeerConnectionError(_logger, Name, code, message);
+            PeerEngineLog.PeerConnectionError(_settings.Logger, this, code, message);
             if (TrySetShutdown(ShutdownReason.PeerError))
             {
                 EndConversation(ShutdownReason.PeerError);
@@ -244,8 +294,7 @@ internal sealed partial class PeerConnection
     /// <summary>Called by a dispatched request or message when its handler is done (and its answer written).</summary>
     internal void OnInboundFinished()
     {
-        _inboundSlots.Release();
-        if (IncomingInFlight == 0)
+        if (ReleaseInboundSlot() == 0)
         {
             Volatile.Read(ref _inboundIdle)?.TrySetResult();
             CheckDrained();
@@ -266,7 +315,7 @@ internal sealed partial class PeerConnection
 
         if (Volatile.Read(ref _partialFrameStart) == 0)
         {
-            Volatile.Write(ref _partialFrameStart, _time.GetTimestamp());
+            Volatile.Write(ref _partialFrameStart, _settings.Time.GetTimestamp());
         }
 
         Volatile.Write(ref _partialFrameBytes, unread.Length);
@@ -276,7 +325,7 @@ internal sealed partial class PeerConnection
     {
         // Rule 5: after a connection ERROR, read and discard for up to CloseLinger, so the peer gets
         // the ERROR rather than a reset caused by unread data at close.
-        using var linger = new CancellationTokenSource(_options.CloseLinger, _time);
+        using var linger = new CancellationTokenSource(_settings.Options.CloseLinger, _settings.Time);
         try
         {
             while (true)

@@ -40,7 +40,7 @@ internal sealed partial class PeerConnection
     public ValueTask<PooledPayload> RequestAsync(ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         EnsureSendable(payload.Length);
-        PendingRequest request = _requests.TryAdd(timeout ?? _options.RequestTimeout, cancellationToken) ?? throw Lost();
+        PendingRequest request = _requests.TryAdd(timeout ?? _settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
         ValueTask write = WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
         if (!write.IsCompletedSuccessfully)
         {
@@ -62,26 +62,31 @@ internal sealed partial class PeerConnection
     /// <summary>Sends a PING and waits for its PONG: the round-trip time.</summary>
     public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
     {
-        PendingRequest ping = _pings.TryAdd(_options.RequestTimeout, cancellationToken) ?? throw Lost();
-        long started = _time.GetTimestamp();
+        PendingRequestTable pings = Pings;
+        PendingRequest ping = pings.TryAdd(_settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
+        long started = _settings.Time.GetTimestamp();
         try
         {
             await WriteAsync(new DataFrame(FrameKind.Ping, ping.Id, ReadOnlyMemory<byte>.Empty), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception e) when (_pings.TryRemove(ping))
+        catch (Exception e) when (pings.TryRemove(ping))
         {
             ping.SetException(e);
         }
 
         using PooledPayload pong = await ping.Completion.ConfigureAwait(false);
-        return _time.GetElapsedTime(started);
+        return _settings.Time.GetElapsedTime(started);
     }
+
+    /// <summary>The PINGs awaiting their PONG: made on the first ping, since most connections never send one.</summary>
+    private PendingRequestTable Pings =>
+        _pings ?? Interlocked.CompareExchange(ref _pings, new PendingRequestTable(), null) ?? _pings;
 
     private void EnsureSendable(int payloadLength)
     {
-        if (payloadLength > _options.MaxPayloadLength)
+        if (payloadLength > _settings.Options.MaxPayloadLength)
         {
-            throw new PayloadTooLargeException(payloadLength, _options.MaxPayloadLength);
+            throw new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
         }
 
         if (GoodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)

@@ -32,7 +32,7 @@ internal sealed partial class PeerConnection
 
         if (!_handshaken.Task.IsCompleted)
         {
-            if (_time.GetElapsedTime(_startedAt, now) >= _options.HandshakeTimeout)
+            if (_settings.Time.GetElapsedTime(_startedAt, now) >= _settings.Options.HandshakeTimeout)
             {
                 Violate(HandshakeTimedOut, ShutdownReason.HandshakeTimeout);
             }
@@ -52,7 +52,7 @@ internal sealed partial class PeerConnection
     private void CheckLingerAfterDrain(long now)
     {
         long drainedAt = Volatile.Read(ref _drainedAt);
-        if (drainedAt != 0 && !_stopReading && _time.GetElapsedTime(drainedAt, now) >= _options.CloseLinger)
+        if (drainedAt != 0 && !_stopReading && _settings.Time.GetElapsedTime(drainedAt, now) >= _settings.Options.CloseLinger)
         {
             _stopReading = true;
             _transport.Input.CancelPendingRead();
@@ -62,19 +62,19 @@ internal sealed partial class PeerConnection
     private void CheckDataRate(long now)
     {
         long started = Volatile.Read(ref _partialFrameStart);
-        if (started == 0 || Volatile.Read(ref _readingPaused) || _options.MinDataRate <= 0)
+        if (started == 0 || Volatile.Read(ref _readingPaused) || _settings.Options.MinDataRate <= 0)
         {
             return;
         }
 
-        TimeSpan elapsed = _time.GetElapsedTime(started, now);
-        if (elapsed <= _options.MinDataRateGracePeriod)
+        TimeSpan elapsed = _settings.Time.GetElapsedTime(started, now);
+        if (elapsed <= _settings.Options.MinDataRateGracePeriod)
         {
             return;
         }
 
         double rate = Volatile.Read(ref _partialFrameBytes) / elapsed.TotalSeconds;
-        if (rate < _options.MinDataRate)
+        if (rate < _settings.Options.MinDataRate)
         {
             Violate(TooSlow, ShutdownReason.MinimumDataRate);
         }
@@ -82,15 +82,15 @@ internal sealed partial class PeerConnection
 
     private void CheckKeepAlive(long now)
     {
-        TimeSpan silence = _time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
-        if (silence >= _options.KeepAliveTimeout)
+        TimeSpan silence = _settings.Time.GetElapsedTime(Volatile.Read(ref _lastReceived), now);
+        if (silence >= _settings.Options.KeepAliveTimeout)
         {
             // Rule 10: closed without a further frame.
             Abort(ShutdownReason.KeepAliveTimeout);
             return;
         }
 
-        if (silence >= _options.KeepAliveInterval && _time.GetElapsedTime(_lastPingSent, now) >= _options.KeepAliveInterval)
+        if (silence >= _settings.Options.KeepAliveInterval && _settings.Time.GetElapsedTime(_lastPingSent, now) >= _settings.Options.KeepAliveInterval)
         {
             _lastPingSent = now;
 

@@ -14,21 +14,17 @@ namespace PeerEngine.Connections;
 /// concern: <c>.Receive</c> (the receive loop and frame dispatch), <c>.Send</c> (the write path and the
 /// public operations), <c>.Lifetime</c> (handshake, drain, shutdown), <c>.Timers</c> (the timeouts).
 /// </summary>
-internal sealed partial class PeerConnection : IAsyncDisposable
+internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequestObserver
 {
     private static long s_lastConnectionId;
 
     private readonly TransportConnection _transport;
-    private readonly PeerConnectionOptions _options;
-    private readonly ConnectionHandlers _handlers;
-    private readonly ConnectionHeartbeat _heartbeat;
-    private readonly ILogger _logger;
-    private readonly PeerEngineMetrics _metrics;
-    private readonly TimeProvider _time;
+    private readonly ConnectionSettings _settings;
     private readonly FrameReader _reader;
     private readonly PendingRequestTable _requests;
-    private readonly PendingRequestTable _pings;
-    private readonly SemaphoreSlim _inboundSlots;
+    private readonly long _number;
+    private PendingRequestTable? _pings;
+    private string? _name;
     private readonly CancellationTokenSource _lifetime = new();
     private readonly TaskCompletionSource _handshaken = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -39,18 +35,10 @@ internal sealed partial class PeerConnection : IAsyncDisposable
         _transport = transport;
         Role = role;
         LocalNodeId = settings.LocalNodeId;
-        PeerConnectionOptions options = settings.Options;
-        _options = options;
-        _handlers = settings.Handlers;
-        _heartbeat = settings.Heartbeat;
-        _logger = settings.Logger;
-        _time = settings.Time;
-        _metrics = settings.Metrics;
-        _reader = new FrameReader(options.MaxPayloadLength);
-        _requests = new PendingRequestTable(OnOutgoingRemoved);
-        _pings = new PendingRequestTable();
-        _inboundSlots = new SemaphoreSlim(options.MaxRequestsInFlight, options.MaxRequestsInFlight);
-        Name = $"#{Interlocked.Increment(ref s_lastConnectionId)} {transport.RemoteEndPoint}";
+        _settings = settings;
+        _reader = new FrameReader(settings.Options.MaxPayloadLength);
+        _requests = new PendingRequestTable(this);
+        _number = Interlocked.Increment(ref s_lastConnectionId);
     }
 
     /// <summary>Whether this side opened the connection or accepted it.</summary>
@@ -66,7 +54,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
 
     /// <summary>A short name for logs: a process-unique number and the peer's address.</summary>
-    public string Name { get; }
+    /// <remarks>Made when first logged: most connections are never named, and 10,000 idle ones need not carry it.</remarks>
+    public string Name => _name ??= $"#{_number} {_transport.RemoteEndPoint}";
 
     /// <summary>Completes when the peer's HELLO has arrived; faults if the connection ends first.</summary>
     public Task Handshaken => _handshaken.Task;
@@ -84,27 +73,30 @@ internal sealed partial class PeerConnection : IAsyncDisposable
     public uint LastRequestId => _requests.LastIssuedId;
 
     /// <summary>Requests and messages from the peer being handled now.</summary>
-    public int IncomingInFlight => _options.MaxRequestsInFlight - _inboundSlots.CurrentCount;
+    public int IncomingInFlight => Volatile.Read(ref _inboundInFlight);
 
     /// <summary>Whether new requests may be sent: handshake done, no GOODBYE either way, not ended.</summary>
     public bool IsUsable => _handshaken.Task.IsCompletedSuccessfully && !GoodbyeSent && !_goodbyeReceived && ShutdownReason == ShutdownReason.None;
 
-    internal RequestHandler? RequestHandler => _handlers.OnRequest;
+    internal RequestHandler? RequestHandler => _settings.Handlers.OnRequest;
 
-    internal MessageHandler? MessageHandler => _handlers.OnMessage;
+    internal MessageHandler? MessageHandler => _settings.Handlers.OnMessage;
 
     internal CancellationToken Lifetime => _lifetime.Token;
 
-    internal ILogger Logger => _logger;
+    internal ILogger Logger => _settings.Logger;
 
-    internal PeerEngineMetrics Metrics => _metrics;
+    internal PeerEngineMetrics Metrics => _settings.Metrics;
 
-    internal int MaxPayloadLength => _options.MaxPayloadLength;
+    internal int MaxPayloadLength => _settings.Options.MaxPayloadLength;
+
+    /// <summary>The connection's <see cref="Name"/>, which log messages format when they are written.</summary>
+    public override string ToString() => Name;
 
     /// <summary>Starts the receive loop and the timers; a connecting side sends its HELLO at once.</summary>
     public void Start()
     {
-        long now = _time.GetTimestamp();
+        long now = _settings.Time.GetTimestamp();
         _startedAt = now;
         _lastReceived = now;
         _lastPingSent = now;
@@ -113,8 +105,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable
             WriteControl(new HelloFrame(LocalNodeId));
         }
 
-        _heartbeat.Register(this);
-        _metrics.ConnectionOpened(this);
+        _settings.Heartbeat.Register(this);
+        _settings.Metrics.ConnectionOpened(this);
         _receiving = ReceiveLoopAsync();
     }
 

@@ -18,6 +18,7 @@ internal sealed class PeerListener : IAsyncDisposable
     private readonly PeerListenerOptions _options;
     private readonly HashSet<PeerConnection> _connections = [];
     private readonly CancellationTokenSource _stopping = new();
+    private readonly Action<PeerConnection> _forget;
     private Task _accepting = Task.CompletedTask;
     private long _rejected;
 
@@ -27,6 +28,7 @@ internal sealed class PeerListener : IAsyncDisposable
         _listener = listener;
         _settings = settings;
         _options = options;
+        _forget = Forget;
     }
 
     /// <summary>The bound endpoint (with the real port when port 0 was asked for).</summary>
@@ -139,18 +141,14 @@ internal sealed class PeerListener : IAsyncDisposable
         }
 
         connection.Start();
-        _ = connection.Completion.ContinueWith(
-            static (_, state) =>
-            {
-                var (self, closed) = ((PeerListener, PeerConnection))state!;
-                lock (self._connections)
-                {
-                    self._connections.Remove(closed);
-                }
-            },
-            (this, connection),
-            CancellationToken.None,
-            TaskContinuationOptions.ExecuteSynchronously,
-            TaskScheduler.Default);
+        connection.WhenClosed(_forget);
+    }
+
+    private void Forget(PeerConnection closed)
+    {
+        lock (_connections)
+        {
+            _connections.Remove(closed);
+        }
     }
 }

@@ -6,8 +6,8 @@ namespace PeerEngine.Correlation;
 /// cancellation or the connection's end completes it exactly once; a late answer finds nothing and
 /// is ignored (wire protocol rule 6).
 /// </summary>
-/// <param name="onRemoved">Called after every removal, outside the lock (the connection uses it to notice it has drained).</param>
-internal sealed class PendingRequestTable(Action? onRemoved = null)
+/// <param name="observer">Told after every removal, outside the lock.</param>
+internal sealed class PendingRequestTable(IPendingRequestObserver? observer = null)
 {
     private readonly Dictionary<uint, PendingRequest> _pending = [];
     private uint _lastId;
@@ -68,7 +68,7 @@ internal sealed class PendingRequestTable(Action? onRemoved = null)
 
         if (removed)
         {
-            onRemoved?.Invoke();
+            observer?.OnRemoved();
         }
 
         return removed;
@@ -87,7 +87,7 @@ internal sealed class PendingRequestTable(Action? onRemoved = null)
 
         if (removed)
         {
-            onRemoved?.Invoke();
+            observer?.OnRemoved();
         }
 
         return removed;
@@ -114,6 +114,6 @@ internal sealed class PendingRequestTable(Action? onRemoved = null)
             request.SetException(error);
         }
 
-        onRemoved?.Invoke();
+        observer?.OnRemoved();
     }
 }

@@ -29,20 +29,20 @@ internal static partial class PeerEngineLog
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
-    public static partial void Handshaken(ILogger logger, string connection, string peerId);
+    public static partial void Handshaken(ILogger logger, object connection, string peerId);
 
     [LoggerMessage(202, LogLevel.Warning, "Connection {Connection} broke the protocol: {Error}")]
-    public static partial void ProtocolViolation(ILogger logger, string connection, ProtocolError error);
+    public static partial void ProtocolViolation(ILogger logger, object connection, ProtocolError error);
 
     [LoggerMessage(203, LogLevel.Warning, "Connection {Connection}: peer sent connection error {Code}: {Message}")]
-    public static partial void PeerConnectionError(ILogger logger, string connection, ErrorCode code, string message);
+    public static partial void PeerConnectionError(ILogger logger, object connection, ErrorCode code, string message);
 
     [LoggerMessage(204, LogLevel.Information, "Connection {Connection} closed: {Reason}")]
-    public static partial void Closed(ILogger logger, string connection, string reason);
+    public static partial void Closed(ILogger logger, object connection, string reason);
 
     [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5")]
-    public static partial void HandlerFailed(ILogger logger, string connection, Exception exception);
+    public static partial void HandlerFailed(ILogger logger, object connection, Exception exception);
 
     [LoggerMessage(206, LogLevel.Error, "Connection {Connection}: a message handler failed")]
-    public static partial void MessageHandlerFailed(ILogger logger, string connection, Exception exception);
+    public static partial void MessageHandlerFailed(ILogger logger, object connection, Exception exception);
 }

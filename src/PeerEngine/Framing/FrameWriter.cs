@@ -10,11 +10,15 @@ namespace PeerEngine.Framing;
 public static class FrameWriter
 {
     /// <summary>
-    /// Payloads up to this size are written together with their header from one span, one
-    /// <c>GetSpan</c>/<c>Advance</c> pair per frame; larger ones are copied in the writer's own chunks
-    /// so that a 1 MiB payload never asks the pipe for a 1 MiB contiguous block.
+    /// The largest span asked of the writer at once. Frames up to it are written with their header
+    /// from one span, one <c>GetSpan</c>/<c>Advance</c> pair per frame; larger payloads are copied in
+    /// spans of up to this size, so a 1 MiB payload never asks a pipe for a 1 MiB contiguous block,
+    /// and a 60 KB one becomes one or two of a pipe's blocks rather than fifteen of its default
+    /// 4 KiB (fewer pieces to gather per send, and fewer segment objects a pipe keeps afterwards).
     /// </summary>
-    private const int ContiguousPayloadLimit = 4096 - WireProtocol.HeaderSize;
+    private const int LargestSpan = 64 * 1024;
+
+    private const int ContiguousPayloadLimit = LargestSpan - WireProtocol.HeaderSize;
 
     /// <summary>Writes a frame whose payload is <paramref name="payload"/>.</summary>
     public static void Write(IBufferWriter<byte> output, FrameKind kind, uint correlationId, ReadOnlySpan<byte> payload)
@@ -32,7 +36,7 @@ public static class FrameWriter
         }
 
         WriteHeader(output, header);
-        output.Write(payload);
+        WriteInSpans(output, payload);
     }
 
     /// <summary>Writes a frame whose payload is <paramref name="payload"/>, segment by segment.</summary>
@@ -49,7 +53,19 @@ public static class FrameWriter
         WriteHeader(output, new FrameHeader((uint)payload.Length, kind, 0, correlationId));
         foreach (ReadOnlyMemory<byte> segment in payload)
         {
-            output.Write(segment.Span);
+            WriteInSpans(output, segment.Span);
+        }
+    }
+
+    private static void WriteInSpans(IBufferWriter<byte> output, ReadOnlySpan<byte> payload)
+    {
+        while (!payload.IsEmpty)
+        {
+            Span<byte> span = output.GetSpan(Math.Min(payload.Length, LargestSpan));
+            int length = Math.Min(span.Length, payload.Length);
+            payload[..length].CopyTo(span);
+            output.Advance(length);
+            payload = payload[length..];
         }
     }
 

@@ -77,9 +77,10 @@ public sealed partial class PeerNode
     {
         if (_pools.TryRemove(peer.Id, out PeerConnectionPool? pool))
         {
-            // Gone from the registry: a graceful leaver has drained already, and a dead one's
-            // requests should fail now rather than at the keep-alive timeout.
-            _ = pool.DisposeAsync().AsTask();
+            // Gone from the registry. A graceful leaver unpublishes first and then drains, so the
+            // requests it is answering must be let finish: close as it does (GOODBYE, drain). A dead
+            // one's connections were reset by its kernel, and their requests have failed already.
+            _ = pool.CloseAsync(_options.Connections.DrainTimeout);
         }
 
         Raise(PeerLeft, peer);

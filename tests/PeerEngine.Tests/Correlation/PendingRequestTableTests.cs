@@ -78,8 +78,8 @@ public sealed class PendingRequestTableTests
     [Fact]
     public async Task FailAll_fails_every_request_and_closes_the_table()
     {
-        int removals = 0;
-        var table = new PendingRequestTable(() => Interlocked.Increment(ref removals));
+        var observer = new CountingObserver();
+        var table = new PendingRequestTable(observer);
         PendingRequest[] requests = [.. Enumerable.Range(0, 5).Select(_ => table.TryAdd(Timeout.InfiniteTimeSpan, default)!)];
         var lost = new IOException("gone");
 
@@ -91,7 +91,7 @@ public sealed class PendingRequestTableTests
         }
 
         Assert.Null(table.TryAdd(Timeout.InfiniteTimeSpan, default));
-        Assert.Equal(1, removals);
+        Assert.Equal(1, observer.Removals);
     }
 
     [Fact]
@@ -136,5 +136,14 @@ public sealed class PendingRequestTableTests
             using PooledPayload answer = await completion;
             Assert.Equal([(byte)i], answer.ToArray());
         }
+    }
+
+    private sealed class CountingObserver : IPendingRequestObserver
+    {
+        private int _removals;
+
+        public int Removals => Volatile.Read(ref _removals);
+
+        public void OnRemoved() => Interlocked.Increment(ref _removals);
     }
 }

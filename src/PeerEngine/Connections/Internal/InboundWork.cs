@@ -120,7 +120,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
             catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
             {
                 // Rule 7: ERROR 5, and nothing of the exception reaches the peer.
-                PeerEngineLog.HandlerFailed(connection.Logger, connection.Name, e);
+                PeerEngineLog.HandlerFailed(connection.Logger, connection, e);
                 handled = false;
             }
 
@@ -163,7 +163,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
         catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
         {
-            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection.Name, e);
+            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection, e);
         }
         catch (OperationCanceledException)
         {

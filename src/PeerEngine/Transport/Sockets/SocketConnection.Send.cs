@@ -6,9 +6,6 @@ namespace PeerEngine.Transport.Sockets;
 
 internal sealed partial class SocketConnection
 {
-    // Created on the first send that spans blocks: a connection that never batches never pays for it.
-    private SocketSender? _sender;
-
     private async Task SendLoopAsync()
     {
         PipeReader output = _toSend.Reader;
@@ -28,7 +25,23 @@ internal sealed partial class SocketConnection
                 ReadOnlySequence<byte> buffer = result.Buffer;
                 if (!buffer.IsEmpty)
                 {
-                    await SendAsync(buffer).ConfigureAwait(false);
+                    SocketSender sender = SocketSender.Rent();
+                    try
+                    {
+                        if (sender.TryPrepare(buffer))
+                        {
+                            await sender.SendAsync(_socket).ConfigureAwait(false);
+                        }
+                        else
+                        {
+                            await SendOneByOneAsync(buffer).ConfigureAwait(false);
+                        }
+                    }
+                    finally
+                    {
+                        // Only once its send has completed: a sender in flight serves no other connection.
+                        sender.Return();
+                    }
                 }
 
                 output.AdvanceTo(buffer.End);
@@ -56,17 +69,6 @@ internal sealed partial class SocketConnection
                 Abort();
             }
         }
-    }
-
-    private ValueTask<int> SendAsync(in ReadOnlySequence<byte> buffer)
-    {
-        if (buffer.IsSingleSegment)
-        {
-            return _socket.SendAsync(buffer.First, SocketFlags.None);
-        }
-
-        _sender ??= new SocketSender();
-        return _sender.TryPrepare(buffer) ? _sender.SendAsync(_socket) : SendOneByOneAsync(buffer);
     }
 
     private async ValueTask<int> SendOneByOneAsync(ReadOnlySequence<byte> buffer)

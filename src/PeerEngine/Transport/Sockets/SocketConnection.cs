@@ -19,28 +19,14 @@ internal sealed partial class SocketConnection : TransportConnection
     private Task _sending = Task.CompletedTask;
     private int _aborted;
 
-    public SocketConnection(Socket socket, SocketTransportOptions options)
+    public SocketConnection(Socket socket, SocketPipeOptions options)
     {
         _socket = socket;
-        _waitForData = options.WaitForDataBeforeAllocatingBuffer;
+        _waitForData = options.Transport.WaitForDataBeforeAllocatingBuffer;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
-
-        // The protocol loop never blocks (handlers run elsewhere), so it may run inline on the receive
-        // completion; the send loop runs on the thread pool so that a writer's flush does not make the
-        // send syscall itself while other writers queue behind it: that gap is where batching happens.
-        _received = new Pipe(new PipeOptions(
-            readerScheduler: options.InlineReceiveContinuations ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.Inline,
-            pauseWriterThreshold: options.MaxReceiveBufferSize,
-            resumeWriterThreshold: options.MaxReceiveBufferSize / 2,
-            useSynchronizationContext: false));
-        _toSend = new Pipe(new PipeOptions(
-            readerScheduler: PipeScheduler.ThreadPool,
-            writerScheduler: PipeScheduler.ThreadPool,
-            pauseWriterThreshold: options.MaxSendBufferSize,
-            resumeWriterThreshold: options.MaxSendBufferSize / 2,
-            useSynchronizationContext: false));
+        _received = new Pipe(options.Receive);
+        _toSend = new Pipe(options.Send);
     }
 
     public override PipeReader Input => _received.Reader;
@@ -76,7 +62,6 @@ internal sealed partial class SocketConnection : TransportConnection
         await _sending.ConfigureAwait(false);
         Abort();
         await _receiving.ConfigureAwait(false);
-        _sender?.Dispose();
     }
 
     private bool IsAborted => Volatile.Read(ref _aborted) != 0;

@@ -6,6 +6,8 @@ namespace PeerEngine.Transport.Sockets;
 /// <summary>Opens <see cref="SocketConnection"/>s to TCP endpoints and Unix socket paths.</summary>
 internal sealed class SocketConnector(SocketTransportOptions options) : IConnectionConnector
 {
+    private readonly SocketPipeOptions _options = new(options);
+
     public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endPoint);
@@ -15,7 +17,7 @@ internal sealed class SocketConnector(SocketTransportOptions options) : IConnect
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-            var connection = new SocketConnection(socket, options);
+            var connection = new SocketConnection(socket, _options);
             connection.Start();
             return connection;
         }

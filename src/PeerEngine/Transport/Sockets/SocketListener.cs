@@ -16,7 +16,7 @@ internal sealed class SocketListener : IConnectionListener
     private static readonly TimeSpan LastAcceptBackoff = TimeSpan.FromSeconds(1);
 
     private readonly Socket _socket;
-    private readonly SocketTransportOptions _options;
+    private readonly SocketPipeOptions _options;
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly PeerEngineMetrics _metrics;
@@ -27,7 +27,7 @@ internal sealed class SocketListener : IConnectionListener
     {
         _metrics = metrics;
         _socket = socket;
-        _options = options;
+        _options = new SocketPipeOptions(options);
         _logger = logger;
         _time = time;
         _unixSocketPath = unixSocketPath;

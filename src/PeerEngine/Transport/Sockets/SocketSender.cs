@@ -2,16 +2,28 @@ using System.Buffers;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks.Sources;
+using Microsoft.Extensions.ObjectPool;
 
 namespace PeerEngine.Transport.Sockets;
 
 /// <summary>
-/// Sends several blocks in one sendmsg (a gather write) with a reusable
-/// <see cref="SocketAsyncEventArgs"/>: <see cref="Socket.SendAsync(IList{ArraySegment{byte}})"/> would
-/// allocate a task per send, and a batch of pipelined frames usually spans blocks.
+/// One send of a connection's output, pooled: a batch that spans blocks goes out in one sendmsg (a
+/// gather write) where <see cref="Socket.SendAsync(IList{ArraySegment{byte}})"/> would allocate a
+/// task per send, and one block goes out as a plain send.
 /// </summary>
+/// <remarks>
+/// Senders belong to the process, not to connections: a connection holds one only while a send is
+/// in flight. <see cref="Socket.SendAsync(ReadOnlyMemory{byte}, SocketFlags, CancellationToken)"/>
+/// would instead cache an event-args object (about 360 bytes) in every socket for its lifetime, and
+/// a per-connection gather sender another 900 once it had sent a large frame: together half of
+/// what issue 3 allows an idle connection.
+/// </remarks>
 internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 {
+    // Enough for every send in flight at once on a busy node; more are created and dropped.
+    private static readonly ObjectPool<SocketSender> Pool =
+        new DefaultObjectPool<SocketSender>(new DefaultPooledObjectPolicy<SocketSender>(), maximumRetained: 256);
+
     private readonly List<ArraySegment<byte>> _blocks = new(capacity: 16);
 
     // The send loop is the only caller and awaits each send before the next, so the continuation may
@@ -23,9 +35,20 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
     {
     }
 
-    /// <summary>Whether every block of <paramref name="buffer"/> is array-backed, so it can be gathered.</summary>
+    public static SocketSender Rent() => Pool.Get();
+
+    /// <summary>Back to the pool, once the send given to it has completed.</summary>
+    public void Return() => Pool.Return(this);
+
+    /// <summary>Whether every block of <paramref name="buffer"/> is array-backed, so it can be sent from here.</summary>
     public bool TryPrepare(in ReadOnlySequence<byte> buffer)
     {
+        if (buffer.IsSingleSegment)
+        {
+            SetBuffer(MemoryMarshal.AsMemory(buffer.First));
+            return true;
+        }
+
         _blocks.Clear();
         foreach (ReadOnlyMemory<byte> block in buffer)
         {
@@ -45,7 +68,11 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
     public ValueTask<int> SendAsync(Socket socket)
     {
         _core.Reset();
-        BufferList = _blocks;
+        if (_blocks.Count > 0)
+        {
+            BufferList = _blocks;
+        }
+
         if (socket.SendAsync(this))
         {
             return new ValueTask<int>(this, _core.Version);
@@ -63,7 +90,7 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
 
     protected override void OnCompleted(SocketAsyncEventArgs e)
     {
-        BufferList = null;
+        Release();
         if (SocketError == SocketError.Success)
         {
             _core.SetResult(BytesTransferred);
@@ -74,9 +101,26 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
         }
     }
 
+    /// <summary>
+    /// Lets go of the sent blocks: they go back to the pool with the pipe's segments, and a pooled
+    /// sender must not keep the last batch it sent (a 64 KiB frame's blocks) alive.
+    /// </summary>
+    private void Release()
+    {
+        if (_blocks.Count > 0)
+        {
+            BufferList = null;
+            _blocks.Clear();
+        }
+        else
+        {
+            SetBuffer(Memory<byte>.Empty);
+        }
+    }
+
     private ValueTask<int> CompletedSynchronously()
     {
-        BufferList = null;
+        Release();
         return SocketError == SocketError.Success
             ? new ValueTask<int>(BytesTransferred)
             : ValueTask.FromException<int>(new SocketException((int)SocketError));

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace PeerEngine.Benchmarks.EndToEnd.Servers;
+
+/// <summary>What a server process holds: its resident set and its live managed heap.</summary>
+internal static class ProcessMemory
+{
+    /// <summary>
+    /// A full blocking, compacting collection first, the same for every stack, so that garbage not yet
+    /// collected does not count as memory a connection holds; then <c>MEMORY rss=KIB managed=BYTES</c>.
+    /// With E2E_DECOMMIT=1 the collection is an aggressive one, which also gives the GC's free
+    /// regions back to the system: the resident set then counts what is live, not what the GC kept.
+    /// </summary>
+    public static string Measure()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, Environment.GetEnvironmentVariable("E2E_DECOMMIT") == "1" ? GCCollectionMode.Aggressive : GCCollectionMode.Forced, blocking: true, compacting: true);
+        long managed = GC.GetTotalMemory(forceFullCollection: false);
+        return FormattableString.Invariant($"MEMORY rss={ResidentKiB()} managed={managed}");
+    }
+
+    private static long ResidentKiB()
+    {
+        foreach (string line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidOperationException("/proc/self/status has no VmRSS line.");
+    }
+}
