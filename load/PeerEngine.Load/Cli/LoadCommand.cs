@@ -6,6 +6,7 @@ using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Workers;
 using Spectre.Console;
 
 namespace PeerEngine.Load.Cli;
@@ -13,7 +14,9 @@ namespace PeerEngine.Load.Cli;
 /// <summary>The command line (System.CommandLine): options, their defaults, and one-line errors.</summary>
 internal static class LoadCommand
 {
-    public static async Task<int> InvokeAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <param name="input">Read by a worker process only: its coordinator's instructions (standard input).</param>
+    public static async Task<int> InvokeAsync(
+        string[] args, IAnsiConsole console, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
         var target = new Option<string?>("--target", "-t")
         {
@@ -50,14 +53,48 @@ internal static class LoadCommand
             Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
+        var workers = new Option<int>("--workers", "-w")
+        {
+            Description = "Spread the load over this many worker processes of this tool (each runs its share: the rate divided, or the copies); their histograms are merged exactly. 0: this process.",
+        };
+
+        // A worker is this tool started by a coordinator: the same options, plus its share and where its results go.
+        var workerIndex = new Option<int>("--index") { Required = true };
+        var workerCount = new Option<int>("--count") { Required = true };
+        var workerOutput = new Option<string>("--output") { Required = true };
+        var worker = new Command("worker", "A worker process of a --workers run (started by the coordinator).") { Hidden = true };
+        worker.Options.Add(workerIndex);
+        worker.Options.Add(workerCount);
+        worker.Options.Add(workerOutput);
 
         var root = new RootCommand("PeerEngine.Load: drives PeerEngine endpoints at a planned rate and reports honest latency (from the intended start, HdrHistogram, µs).")
         {
-            target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
-            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet,
+            worker,
         };
+        foreach (Option option in new Option[]
+        {
+            target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
+            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet, workers,
+        })
+        {
+            // Recursive: a worker takes the run's own arguments after its role.
+            option.Recursive = true;
+            root.Options.Add(option);
+        }
 
-        root.SetAction(async (parse, ct) =>
+        root.SetAction(Run);
+        worker.SetAction(Run);
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+
+        async Task<int> Run(ParseResult parse, CancellationToken ct)
         {
             LoadSettings settings;
             try
@@ -72,9 +109,9 @@ internal static class LoadCommand
 
             try
             {
-                return await new LoadApp(console, output).RunAsync(settings, ct).ConfigureAwait(false);
+                return await new LoadApp(console, output, input ?? Console.In).RunAsync(settings, ct).ConfigureAwait(false);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or WorkerFailedException)
             {
                 await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Error;
@@ -84,16 +121,7 @@ internal static class LoadCommand
                 await error.WriteLineAsync($"error: {settings.Target.Text}: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Error;
             }
-        });
-
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)").ConfigureAwait(false);
-            return ExitCodes.Error;
         }
-
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
 
         LoadSettings Settings(ParseResult parse)
         {
@@ -135,6 +163,26 @@ internal static class LoadCommand
             }
 
             string? sla = parse.GetValue(findMax);
+            int processes = parse.GetValue(workers);
+            if (processes < 0 || (processes > 0 && sla is not null))
+            {
+                throw new UsageException(processes < 0 ? "--workers cannot be negative." : "--find-max runs in this process; it does not combine with --workers.");
+            }
+
+            // Every worker must get a share it can run; the last gets the smallest.
+            foreach (LoadSimulation phase in plan.Where(_ => processes > 0))
+            {
+                _ = phase.Share(processes - 1, processes);
+            }
+
+            WorkerRole? role = parse.CommandResult.Command == worker
+                ? new WorkerRole(parse.GetValue(workerIndex), parse.GetValue(workerCount), parse.GetValue(workerOutput)!)
+                : null;
+            if (role is not null && (role.Count < 1 || role.Index < 0 || role.Index >= role.Count))
+            {
+                throw new UsageException($"worker {role.Index} of {role.Count} is not a share.");
+            }
+
             return new LoadSettings
             {
                 Target = address,
@@ -160,7 +208,10 @@ internal static class LoadCommand
                     string other => throw new UsageException($"--timing '{other}' is not spin or sleep."),
                 },
                 Quiet = parse.GetValue(quiet),
+                Workers = processes,
+                Worker = role,
                 CommandLine = "PeerEngine.Load " + string.Join(' ', args),
+                Arguments = args,
             };
         }
     }

@@ -3,6 +3,7 @@ using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Workers;
 
 namespace PeerEngine.Load.Cli;
 
@@ -47,7 +48,16 @@ internal sealed record LoadSettings
 
     public bool Quiet { get; init; }
 
+    /// <summary>Worker processes to spread the load over; 0 runs it in this process.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Set in a worker process: its share and where its results go.</summary>
+    public WorkerRole? Worker { get; init; }
+
     public required string CommandLine { get; init; }
+
+    /// <summary>The arguments as given, which a coordinator passes on to its workers.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     /// <summary>The plan with no <c>--simulation</c>: a ramp to the rate, then the rate for the duration.</summary>
     public static IReadOnlyList<LoadSimulation> DefaultPlan(double rate, TimeSpan duration)

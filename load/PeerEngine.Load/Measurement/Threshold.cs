@@ -53,6 +53,10 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
     /// <summary>The metric as written: p99.9, mean, errors, …</summary>
     public string MetricName => Metric == "percentile" ? Units.Percentile(Percentile) : Metric;
 
+    /// <summary>The thresholds that apply to <paramref name="result"/>'s scenario, evaluated on it.</summary>
+    public static IEnumerable<ThresholdResult> EvaluateAll(IEnumerable<Threshold> thresholds, ScenarioResult result) =>
+        thresholds.Where(t => t.AppliesTo(result.Name)).Select(t => t.Evaluate(result));
+
     public bool AppliesTo(string scenario) => Scenario is null || string.Equals(Scenario, scenario, StringComparison.Ordinal);
 
     public ThresholdResult Evaluate(ScenarioResult result)

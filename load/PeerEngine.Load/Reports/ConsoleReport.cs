@@ -11,7 +11,7 @@ internal static class ConsoleReport
     {
         RunInfo run = result.Run;
         console.WriteLine();
-        console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s");
+        console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s{Markup.Escape(run.WorkersText)}");
 
         var table = new Table().Border(TableBorder.Rounded).Title("response time from the intended start (µs-accurate, HdrHistogram)");
         table.AddColumns("scenario", "ok", "failed", "dropped", "rps");

@@ -40,6 +40,9 @@ internal sealed class LoadRunner
     /// <summary>Called when a stage starts ("warm-up", "run", "clean").</summary>
     public Action<string>? OnStage { get; private init; }
 
+    /// <summary>Awaited between the warm-up and the measured run: worker processes start measuring together.</summary>
+    public Func<CancellationToken, Task>? StartGate { get; private init; }
+
     public static LoadRunner RegisterScenarios(params ScenarioProps[] scenarios)
     {
         if (scenarios.Length == 0)
@@ -69,6 +72,8 @@ internal sealed class LoadRunner
 
     public LoadRunner WithObservers(Action<string>? onStage, Action<string, IntervalStats>? onInterval) => Copy(onStage: onStage, onInterval: onInterval);
 
+    public LoadRunner WithStartGate(Func<CancellationToken, Task> gate) => Copy(startGate: gate);
+
     public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
     {
         SimulationPlan[] plans = [.. _scenarios.Select(s => SimulationPlan.Create(s.Simulations))];
@@ -89,6 +94,11 @@ internal sealed class LoadRunner
                 await Task.WhenAll(_scenarios.Select((s, i) => s.WarmUp > TimeSpan.Zero
                     ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, sample: false, cancellationToken)
                     : Task.FromResult<ScenarioResult?>(null))).ConfigureAwait(false);
+            }
+
+            if (StartGate is { } gate)
+            {
+                await gate(cancellationToken).ConfigureAwait(false);
             }
 
             OnStage?.Invoke("run");
@@ -127,16 +137,9 @@ internal sealed class LoadRunner
             / Math.Max(Stopwatch.GetElapsedTime(wallBefore).TotalSeconds, 1e-9) / Environment.ProcessorCount;
         ScenarioResult[] scenarios = [.. results.OfType<ScenarioResult>()];
 
-        var thresholds = new List<ThresholdResult>();
-        for (int i = 0; i < _scenarios.Count; i++)
-        {
-            foreach (Threshold threshold in _scenarios[i].Thresholds.Concat(Thresholds).Where(t => t.AppliesTo(scenarios[i].Name)))
-            {
-                thresholds.Add(threshold.Evaluate(scenarios[i]));
-            }
-        }
+        ThresholdResult[] thresholds = [.. scenarios.SelectMany((s, i) => Threshold.EvaluateAll([.. _scenarios[i].Thresholds, .. Thresholds], s))];
 
-        (List<string> problems, List<string> warnings) = Judge(scenarios, hiccupSummary, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent);
         return new LoadResult
         {
             Run = new RunInfo
@@ -170,42 +173,6 @@ internal sealed class LoadRunner
             },
             Thresholds = thresholds,
         };
-    }
-
-    private static (List<string> Problems, List<string> Warnings) Judge(ScenarioResult[] scenarios, LatencySummary hiccups, double cpuPercent)
-    {
-        var problems = new List<string>();
-        var warnings = new List<string>();
-        foreach (ScenarioResult s in scenarios.Where(s => s.Model == "open"))
-        {
-            // 1% slack: the last calls of a run may still be in flight as it is timed.
-            if (s.Ok + s.Fail < s.Scheduled * 0.99)
-            {
-                problems.Add($"{s.Name}: target rate not achieved ({Units.Count(s.Ok + s.Fail)} of {Units.Count(s.Scheduled)} scheduled calls completed, {Units.Rate(s.Rps)}/s of {Units.Rate(s.TargetRps)}/s)");
-            }
-
-            if (s.Dropped > 0)
-            {
-                problems.Add($"{s.Name}: {Units.Count(s.Dropped)} calls dropped (could not start within the maximum start lag)");
-            }
-
-            if (s.Late > 0)
-            {
-                warnings.Add($"{s.Name}: {Units.Count(s.Late)} calls waited for a slot under the concurrency cap (their wait is in the response time)");
-            }
-        }
-
-        if (hiccups.Max > 20_000)
-        {
-            warnings.Add($"the generator stalled for up to {Units.Micros(hiccups.Max)} (hiccup meter): latencies near that size may be the generator's");
-        }
-
-        if (cpuPercent > 90)
-        {
-            warnings.Add($"this process (the generator, and the target when embedded) used {cpuPercent:0}% of the machine's CPU: it may be the bottleneck");
-        }
-
-        return (problems, warnings);
     }
 
     private async Task<ScenarioResult?> RunScenarioAsync(
@@ -290,7 +257,8 @@ internal sealed class LoadRunner
         string? target = null,
         string? commandLine = null,
         Action<string>? onStage = null,
-        Action<string, IntervalStats>? onInterval = null) => new(_scenarios)
+        Action<string, IntervalStats>? onInterval = null,
+        Func<CancellationToken, Task>? startGate = null) => new(_scenarios)
         {
             Time = time ?? Time,
             ReportingInterval = interval ?? ReportingInterval,
@@ -301,5 +269,6 @@ internal sealed class LoadRunner
             CommandLine = commandLine ?? CommandLine,
             OnStage = onStage ?? OnStage,
             OnInterval = onInterval ?? OnInterval,
+            StartGate = startGate ?? StartGate,
         };
 }

@@ -11,9 +11,27 @@ internal abstract record LoadSimulation
     /// <summary>Which model the phase belongs to; <see langword="null"/> for <see cref="Pause"/>, which fits either.</summary>
     public abstract LoadModel? Model { get; }
 
+    /// <summary>
+    /// Worker <paramref name="index"/>'s part when <paramref name="count"/> processes share the phase:
+    /// the rate divided (open model), the copies and iterations split with the remainder going to
+    /// the first workers (closed model). The parts add up to the whole.
+    /// </summary>
+    public abstract LoadSimulation Share(int index, int count);
+
     protected static string Format(TimeSpan value) => DurationSyntax.Format(value);
 
     protected static string Format(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>Worker <paramref name="index"/>'s part of <paramref name="total"/> whole things; at least one when <paramref name="atLeastOne"/>.</summary>
+    protected long Part(long total, int index, int count, bool atLeastOne)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(index);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(index, count);
+        long part = (total / count) + (index < total % count ? 1 : 0);
+        return part > 0 || !atLeastOne
+            ? part
+            : throw new ArgumentException($"{this}: {total} cannot be shared among {count} workers (each needs at least one); use fewer workers.");
+    }
 }
 
 /// <summary>Open model: <paramref name="Rate"/> calls every <paramref name="Interval"/>, whatever the target does.</summary>
@@ -24,6 +42,8 @@ internal sealed record Inject(double Rate, TimeSpan Interval, TimeSpan Span) : L
     public override LoadModel? Model => LoadModel.Open;
 
     public double RatePerSecond => Rate / Interval.TotalSeconds;
+
+    public override LoadSimulation Share(int index, int count) => this with { Rate = Rate / count };
 
     public override string ToString() => $"inject rate={Format(Rate)} interval={Format(Interval)} during={Format(Span)}";
 }
@@ -37,6 +57,8 @@ internal sealed record RampingInject(double Rate, TimeSpan Interval, TimeSpan Sp
 
     public double RatePerSecond => Rate / Interval.TotalSeconds;
 
+    public override LoadSimulation Share(int index, int count) => this with { Rate = Rate / count };
+
     public override string ToString() => $"ramping-inject rate={Format(Rate)} interval={Format(Interval)} during={Format(Span)}";
 }
 
@@ -46,6 +68,8 @@ internal sealed record KeepConstant(int Copies, TimeSpan Span) : LoadSimulation
     public override TimeSpan? During => Span;
 
     public override LoadModel? Model => LoadModel.Closed;
+
+    public override LoadSimulation Share(int index, int count) => this with { Copies = (int)Part(Copies, index, count, atLeastOne: true) };
 
     public override string ToString() => $"keep-constant copies={Copies} during={Format(Span)}";
 }
@@ -57,6 +81,8 @@ internal sealed record RampingConstant(int Copies, TimeSpan Span) : LoadSimulati
 
     public override LoadModel? Model => LoadModel.Closed;
 
+    public override LoadSimulation Share(int index, int count) => this with { Copies = (int)Part(Copies, index, count, atLeastOne: false) };
+
     public override string ToString() => $"ramping-constant copies={Copies} during={Format(Span)}";
 }
 
@@ -67,6 +93,9 @@ internal sealed record IterationsForConstant(int Copies, long Iterations) : Load
 
     public override LoadModel? Model => LoadModel.Closed;
 
+    public override LoadSimulation Share(int index, int count) =>
+        this with { Copies = (int)Part(Copies, index, count, atLeastOne: true), Iterations = Part(Iterations, index, count, atLeastOne: true) };
+
     public override string ToString() => $"iterations-for-constant copies={Copies} iterations={Iterations}";
 }
 
@@ -76,6 +105,8 @@ internal sealed record Pause(TimeSpan Span) : LoadSimulation
     public override TimeSpan? During => Span;
 
     public override LoadModel? Model => null;
+
+    public override LoadSimulation Share(int index, int count) => this;
 
     public override string ToString() => $"pause during={Format(Span)}";
 }

@@ -4,7 +4,7 @@ using PeerEngine.Load.Cli;
 using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Targets;
-using Spectre.Console;
+using PeerEngine.Load.Tests.Support;
 
 namespace PeerEngine.Load.Tests.Cli;
 
@@ -43,6 +43,8 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("is not md, csv", "--report-format", "pdf")]
     [InlineData("not a duration", "--duration", "forever")]
     [InlineData("--wat", "--wat")]
+    [InlineData("cannot be shared among 3 workers", "--workers", "3", "--simulation", "keep-constant:copies=2,during=1s")]
+    [InlineData("does not combine with --workers", "--workers", "2", "--find-max", "p99<1ms")]
     public async Task A_mistake_is_one_line_and_exit_1(string reason, params string[] args)
     {
         Assert.Equal(ExitCodes.Error, await RunAsync(args));
@@ -74,7 +76,7 @@ public sealed class LoadCommandTests : IDisposable
         Assert.Contains("embedded PeerEngine echo", _out.ToString(), StringComparison.Ordinal);
         string run = Assert.Single(Directory.GetDirectories(_folder));
         Assert.Equal(
-            ["echo.response.hlog", "intervals.csv", "report.html", "report.json", "report.md", "summary.csv"],
+            ["echo.hlog", "intervals.csv", "report.html", "report.json", "report.md", "summary.csv"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         LoadResult result = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "report.json")));
         var echo = result.Scenario("echo");
@@ -110,15 +112,5 @@ public sealed class LoadCommandTests : IDisposable
         Assert.True(peer.MessagesReceived > 0);
     }
 
-    private Task<int> RunAsync(params string[] args)
-    {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(_out),
-        });
-        return LoadCommand.InvokeAsync(args, console, _out, _error).WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private Task<int> RunAsync(params string[] args) => Command.RunAsync(_out, _error, args);
 }
