@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using PeerEngine.Load.Live;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
@@ -164,24 +165,31 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
             };
         })];
 
-        var plannedSeconds = scenarios.ToDictionary(s => s.Name, s => SimulationPlan.Create(s.Simulations).Duration.TotalSeconds, StringComparer.Ordinal);
-        var view = new LiveView(live, plannedSeconds);
         LoadRunner runner = LoadRunner.RegisterScenarios(scenarios)
             .WithPercentiles(settings.Percentiles)
             .WithReportingInterval(settings.ReportingInterval)
             .WithThresholds([.. settings.Thresholds])
             .WithTitle(Title, target, settings.CommandLine);
-        if (!quiet)
-        {
-            runner = runner.WithObservers(view.Stage, view.Interval);
-        }
-
         if (startGate is not null)
         {
             runner = runner.WithStartGate(startGate);
         }
 
-        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (quiet)
+        {
+            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var progress = new LiveProgress([.. scenarios.Select(s => (s.Name, SimulationPlan.Create(s.Simulations)))]);
+        if (settings.LiveTable)
+        {
+            return await new LiveTableView(console, progress)
+                .ShowAsync((stage, interval) => runner.WithObservers(stage, interval).RunAsync(cancellationToken))
+                .ConfigureAwait(false);
+        }
+
+        var lines = new LiveLines(live, progress);
+        return await runner.WithObservers(lines.Stage, lines.Interval).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<int> SearchAsync(LoadSettings settings, Threshold sla, IReadOnlyList<EndPoint>? endPoints, string target, CancellationToken cancellationToken)

@@ -53,6 +53,10 @@ internal static class LoadCommand
             Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
+        var noLive = new Option<bool>("--no-live")
+        {
+            Description = "A plain line per interval instead of the live table (the default when output is not a terminal).",
+        };
         var workers = new Option<int>("--workers", "-w")
         {
             Description = "Spread the load over this many worker processes of this tool (each runs its share: the rate divided, or the copies); their histograms are merged exactly. 0: this process.",
@@ -74,7 +78,7 @@ internal static class LoadCommand
         foreach (Option option in new Option[]
         {
             target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
-            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet, workers,
+            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet, noLive, workers,
         })
         {
             // Recursive: a worker takes the run's own arguments after its role.
@@ -208,6 +212,9 @@ internal static class LoadCommand
                     string other => throw new UsageException($"--timing '{other}' is not spin or sleep."),
                 },
                 Quiet = parse.GetValue(quiet),
+
+                // A table redrawn in place needs a terminal: Spectre finds no ANSI support when output is redirected.
+                LiveTable = !parse.GetValue(noLive) && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive,
                 Workers = processes,
                 Worker = role,
                 CommandLine = "PeerEngine.Load " + string.Join(' ', args),

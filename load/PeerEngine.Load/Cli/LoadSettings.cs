@@ -48,6 +48,9 @@ internal sealed record LoadSettings
 
     public bool Quiet { get; init; }
 
+    /// <summary>The live view as a table redrawn in place (a terminal), rather than a line per interval.</summary>
+    public bool LiveTable { get; init; }
+
     /// <summary>Worker processes to spread the load over; 0 runs it in this process.</summary>
     public int Workers { get; init; }
 

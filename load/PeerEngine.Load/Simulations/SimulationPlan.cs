@@ -74,6 +74,24 @@ internal sealed class SimulationPlan
         return 0;
     }
 
+    /// <summary>The phase running at <paramref name="offset"/> from the start (the last one once the plan is over) and how far into it, 0 to 1.</summary>
+    public (int Index, double Progress) PhaseAt(TimeSpan offset)
+    {
+        TimeSpan start = TimeSpan.Zero;
+        for (int i = 0; i < Phases.Count; i++)
+        {
+            TimeSpan span = Phases[i].During ?? TimeSpan.Zero;
+            if (offset < start + span)
+            {
+                return (i, Math.Max(0, (offset - start) / span));
+            }
+
+            start += span;
+        }
+
+        return (Phases.Count - 1, 1);
+    }
+
     /// <summary>How many copies should be running at <paramref name="offset"/> from the start (closed plans).</summary>
     public int CopiesAt(TimeSpan offset)
     {

@@ -74,6 +74,9 @@ public sealed class LoadCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("embedded PeerEngine echo", _out.ToString(), StringComparison.Ordinal);
+
+        // Not a terminal: the live view falls back to a line per interval.
+        Assert.Matches(@"\[\s+1\.0s\s+\d+%\] echo\s+2/2 inject", _out.ToString());
         string run = Assert.Single(Directory.GetDirectories(_folder));
         Assert.Equal(
             ["echo.hlog", "intervals.csv", "report.html", "report.json", "report.md", "summary.csv"],

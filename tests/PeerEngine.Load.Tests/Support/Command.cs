@@ -1,5 +1,4 @@
 using PeerEngine.Load.Cli;
-using Spectre.Console;
 
 namespace PeerEngine.Load.Tests.Support;
 
@@ -8,13 +7,6 @@ internal static class Command
 {
     public static Task<int> RunAsync(TextWriter output, TextWriter error, params string[] args)
     {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(output),
-        });
-        return LoadCommand.InvokeAsync(args, console, output, error).WaitAsync(TimeSpan.FromSeconds(60));
+        return LoadCommand.InvokeAsync(args, Consoles.Create(output), output, error).WaitAsync(TimeSpan.FromSeconds(60));
     }
 }
