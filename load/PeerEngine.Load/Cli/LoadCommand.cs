@@ -29,7 +29,7 @@ internal static class LoadCommand
         };
         var simulation = new Option<string[]>("--simulation")
         {
-            Description = "Load phase, repeat to chain: inject:rate=20000,interval=1s,during=30s | ramping-inject:… | keep-constant:copies=10,during=30s | ramping-constant:… | iterations-for-constant:copies=10,iterations=100000 | pause:during=5s. Default: a ramp to --rate, then --rate for --duration.",
+            Description = "Load phase, repeat to chain: inject:rate=20000,interval=1s,during=30s | ramping-inject:… | inject-random:min=1000,max=5000,interval=1s,during=30s[,seed=1] | iterations-for-inject:rate=1000,interval=1s,iterations=50000 | keep-constant:copies=10,during=30s | ramping-constant:… | iterations-for-constant:copies=10,iterations=100000 | pause:during=5s. Default: a ramp to --rate, then --rate for --duration.",
         };
         var rate = new Option<double>("--rate", "-r") { Description = "Calls per second of the default plan.", DefaultValueFactory = _ => 5000 };
         var duration = new Option<string>("--duration", "-d") { Description = "Length of the default plan's steady phase.", DefaultValueFactory = _ => "15s" };

@@ -62,6 +62,56 @@ internal sealed record RampingInject(double Rate, TimeSpan Interval, TimeSpan Sp
     public override string ToString() => $"ramping-inject rate={Format(Rate)} interval={Format(Interval)} during={Format(Span)}";
 }
 
+/// <summary>
+/// Open model: every <paramref name="Interval"/> a rate drawn between <paramref name="MinRate"/> and
+/// <paramref name="MaxRate"/> calls per interval. The draws come from <paramref name="Seed"/>, so a plan
+/// repeats exactly, and workers sharing it draw alike (their shares add up to the whole).
+/// </summary>
+internal sealed record InjectRandom(double MinRate, double MaxRate, TimeSpan Interval, TimeSpan Span, int Seed) : LoadSimulation
+{
+    public override TimeSpan? During => Span;
+
+    public override LoadModel? Model => LoadModel.Open;
+
+    /// <summary>Calls per second in interval <paramref name="index"/> (from 0).</summary>
+    public double RatePerSecondAt(long index) =>
+        (MinRate + ((MaxRate - MinRate) * Draw(Seed, index))) / Interval.TotalSeconds;
+
+    public override LoadSimulation Share(int index, int count) => this with { MinRate = MinRate / count, MaxRate = MaxRate / count };
+
+    public override string ToString() =>
+        $"inject-random min={Format(MinRate)} max={Format(MaxRate)} interval={Format(Interval)} during={Format(Span)} seed={Seed}";
+
+    // SplitMix64 of (seed, index): the same draw in every process and run, unlike Random or HashCode.
+    private static double Draw(int seed, long index)
+    {
+        ulong z = unchecked(((ulong)(uint)seed << 32) + (ulong)index + 0x9E3779B97F4A7C15UL);
+        z = unchecked((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL);
+        z = unchecked((z ^ (z >> 27)) * 0x94D049BB133111EBUL);
+        z ^= z >> 31;
+        return (z >> 11) * (1.0 / (1UL << 53));
+    }
+}
+
+/// <summary>
+/// Open model: <paramref name="Rate"/> calls every <paramref name="Interval"/> until
+/// <paramref name="Iterations"/> calls have started; mixes with nothing.
+/// </summary>
+internal sealed record IterationsForInject(double Rate, TimeSpan Interval, long Iterations) : LoadSimulation
+{
+    /// <summary>As long as the calls take to start at the rate.</summary>
+    public override TimeSpan? During => TimeSpan.FromTicks((long)Math.Ceiling(Iterations / RatePerSecond * TimeSpan.TicksPerSecond));
+
+    public override LoadModel? Model => LoadModel.Open;
+
+    public double RatePerSecond => Rate / Interval.TotalSeconds;
+
+    public override LoadSimulation Share(int index, int count) =>
+        this with { Rate = Rate / count, Iterations = Part(Iterations, index, count, atLeastOne: true) };
+
+    public override string ToString() => $"iterations-for-inject rate={Format(Rate)} interval={Format(Interval)} iterations={Iterations}";
+}
+
 /// <summary>Closed model: <paramref name="Copies"/> loops, each starting its next call when the last one ends.</summary>
 internal sealed record KeepConstant(int Copies, TimeSpan Span) : LoadSimulation
 {
