@@ -169,6 +169,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
             .WithPercentiles(settings.Percentiles)
             .WithReportingInterval(settings.ReportingInterval)
             .WithThresholds([.. settings.Thresholds])
+            .WithAbortRules([.. settings.AbortRules])
             .WithTitle(Title, target, settings.CommandLine);
         if (startGate is not null)
         {

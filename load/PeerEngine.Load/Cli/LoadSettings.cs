@@ -34,6 +34,9 @@ internal sealed record LoadSettings
 
     public required IReadOnlyList<Threshold> Thresholds { get; init; }
 
+    /// <summary>Rules that stop the run early when they hold.</summary>
+    public IReadOnlyList<Threshold> AbortRules { get; init; } = [];
+
     /// <summary>When set, search for the highest rate that meets this threshold instead of one run.</summary>
     public Threshold? FindMax { get; init; }
 

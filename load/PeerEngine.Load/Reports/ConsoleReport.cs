@@ -46,6 +46,11 @@ internal static class ConsoleReport
             console.MarkupLine($"[red]{Markup.Escape(s.Name)} errors:[/] " + Markup.Escape(string.Join(", ", s.ErrorsByCode.Select(e => $"{e.Key} ×{Units.Count(e.Value)}"))));
         }
 
+        if (result.Aborted is not null)
+        {
+            console.MarkupLine($"[red]ABORTED:[/] {Markup.Escape(result.Aborted)}");
+        }
+
         foreach (ThresholdResult t in result.Thresholds)
         {
             console.MarkupLine($"{(t.Passed ? "[green]pass[/]" : "[red]FAIL[/]")} {Markup.Escape(t.Threshold)} on {Markup.Escape(t.Scenario)}: {Markup.Escape(t.ActualText)}");

@@ -91,7 +91,9 @@ internal static class MarkdownReport
     }
 
     internal static string Verdict(LoadResult result) =>
-        (result.Health.Valid ? "valid run" : "INVALID RUN") + (result.Thresholds.Count == 0 ? string.Empty : result.Passed ? ", thresholds passed" : ", THRESHOLDS FAILED");
+        (result.Health.Valid ? "valid run" : "INVALID RUN")
+        + (result.Aborted is null ? string.Empty : $", ABORTED: {result.Aborted}")
+        + (result.Thresholds.Count == 0 ? string.Empty : result.Thresholds.All(t => t.Passed) ? ", thresholds passed" : ", THRESHOLDS FAILED");
 
     private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
     {

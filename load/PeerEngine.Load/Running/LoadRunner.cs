@@ -28,6 +28,9 @@ internal sealed class LoadRunner
 
     public IReadOnlyList<Threshold> Thresholds { get; private init; } = [];
 
+    /// <summary>Rules that stop the run early when they hold (see <see cref="AbortWatch"/>).</summary>
+    public IReadOnlyList<Threshold> AbortRules { get; private init; } = [];
+
     public string Title { get; private init; } = "PeerEngine load test";
 
     public string Target { get; private init; } = "in-process";
@@ -68,6 +71,8 @@ internal sealed class LoadRunner
 
     public LoadRunner WithThresholds(params Threshold[] thresholds) => Copy(thresholds: thresholds);
 
+    public LoadRunner WithAbortRules(params Threshold[] rules) => Copy(abortRules: rules);
+
     public LoadRunner WithTitle(string title, string target, string commandLine) => Copy(title: title, target: target, commandLine: commandLine);
 
     public LoadRunner WithObservers(Action<string>? onStage, Action<string, IntervalStats>? onInterval) => Copy(onStage: onStage, onInterval: onInterval);
@@ -92,7 +97,7 @@ internal sealed class LoadRunner
             {
                 OnStage?.Invoke("warm-up");
                 await Task.WhenAll(_scenarios.Select((s, i) => s.WarmUp > TimeSpan.Zero
-                    ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, sample: false, cancellationToken)
+                    ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, watch: null, cancellationToken)
                     : Task.FromResult<ScenarioResult?>(null))).ConfigureAwait(false);
             }
 
@@ -128,8 +133,9 @@ internal sealed class LoadRunner
 
         DateTimeOffset startedUtc = DateTimeOffset.UtcNow;
         long start = Time.GetTimestamp();
+        using var watch = new AbortWatch(AbortRules, cancellationToken);
         ScenarioResult?[] results = await Task.WhenAll(_scenarios.Select((s, i) =>
-            RunScenarioAsync(s, plans[i], start, startedUtc, sample: true, cancellationToken))).ConfigureAwait(false);
+            RunScenarioAsync(s, plans[i], start, startedUtc, watch, cancellationToken))).ConfigureAwait(false);
         double seconds = Time.GetElapsedTime(start).TotalSeconds;
 
         LatencySummary hiccupSummary = hiccups.Stop();
@@ -172,20 +178,24 @@ internal sealed class LoadRunner
                 Warnings = warnings,
             },
             Thresholds = thresholds,
+            Aborted = watch.Reason,
         };
     }
 
     private async Task<ScenarioResult?> RunScenarioAsync(
-        ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, bool sample, CancellationToken cancellationToken)
+        ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, AbortWatch? watch, CancellationToken cancellationToken)
     {
+        // Measured runs are sampled (and may be aborted); warm-ups are not.
+        bool sample = watch is not null;
+        CancellationToken dispatch = watch?.Token ?? cancellationToken;
         using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
         using OpenModelDriver? open = plan.Model == LoadModel.Open
             ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
             : null;
         Task running = open is not null
-            ? open.RunAsync(start, cancellationToken)
-            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, cancellationToken), cancellationToken);
+            ? open.RunAsync(start, dispatch)
+            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, dispatch), cancellationToken);
 
         if (sample)
         {
@@ -206,6 +216,7 @@ internal sealed class LoadRunner
                 }
 
                 Sample(scenario, plan, recorder, (ReportingInterval * next).TotalSeconds);
+                watch!.Check(scenario.Name, recorder.Intervals);
                 next++;
             }
         }
@@ -258,7 +269,8 @@ internal sealed class LoadRunner
         string? commandLine = null,
         Action<string>? onStage = null,
         Action<string, IntervalStats>? onInterval = null,
-        Func<CancellationToken, Task>? startGate = null) => new(_scenarios)
+        Func<CancellationToken, Task>? startGate = null,
+        IReadOnlyList<Threshold>? abortRules = null) => new(_scenarios)
         {
             Time = time ?? Time,
             ReportingInterval = interval ?? ReportingInterval,
@@ -270,5 +282,6 @@ internal sealed class LoadRunner
             OnStage = onStage ?? OnStage,
             OnInterval = onInterval ?? OnInterval,
             StartGate = startGate ?? StartGate,
+            AbortRules = abortRules ?? AbortRules,
         };
 }

@@ -53,6 +53,9 @@ internal static class ResultMerge
                 Warnings = warnings,
             },
             Thresholds = [.. scenarios.SelectMany(s => Threshold.EvaluateAll(thresholds, s))],
+
+            // Each worker checks the abort rules on its own share; the first that fired stands for the run.
+            Aborted = workers.Select((w, i) => w.Aborted is null ? null : $"worker {i}: {w.Aborted}").FirstOrDefault(a => a is not null),
         };
     }
 

@@ -45,6 +45,7 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("--wat", "--wat")]
     [InlineData("cannot be shared among 3 workers", "--workers", "3", "--simulation", "keep-constant:copies=2,during=1s")]
     [InlineData("does not combine with --workers", "--workers", "2", "--find-max", "p99<1ms")]
+    [InlineData("while running only errors", "--abort-when", "mean>1ms")]
     public async Task A_mistake_is_one_line_and_exit_1(string reason, params string[] args)
     {
         Assert.Equal(ExitCodes.Error, await RunAsync(args));
@@ -96,6 +97,24 @@ public sealed class LoadCommandTests : IDisposable
 
         Assert.Equal(ExitCodes.ThresholdFailed, exit);
         Assert.Contains("FAIL rps>1000000", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_abort_rule_stops_the_run_marks_every_report_and_exits_2()
+    {
+        int exit = await RunAsync(
+            "--target", "noop", "--rate", "200", "--duration", "30s", "--warm-up", "0s", "--timing", "sleep", "--interval", "200ms",
+            "--abort-when", "rps>0", "--report-folder", _folder, "-q");
+
+        Assert.Equal(ExitCodes.ThresholdFailed, exit);
+        Assert.Contains("ABORTED: rps>0 on noop", _out.ToString(), StringComparison.Ordinal);
+        string run = Assert.Single(Directory.GetDirectories(_folder));
+        LoadResult result = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "report.json")));
+        Assert.StartsWith("rps>0 on noop", result.Aborted, StringComparison.Ordinal);
+        Assert.True(result.Run.DurationSeconds < 10, $"ran {result.Run.DurationSeconds} s");
+        Assert.Contains("ABORTED: rps>0 on noop", await File.ReadAllTextAsync(Path.Combine(run, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("ABORTED: rps&gt;0 on noop", await File.ReadAllTextAsync(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+        Assert.StartsWith("rps>0 on noop", CsvReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "summary.csv")))[0]["aborted"], StringComparison.Ordinal);
     }
 
     [Fact]
