@@ -18,6 +18,7 @@ internal static class LoadCommand
     public static async Task<int> InvokeAsync(
         string[] args, IAnsiConsole console, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
+        string[] given = args;
         var target = new Option<string?>("--target", "-t")
         {
             Description = "tcp://host:port, unix:/path, registry:/path/file (all live peers) or registry:/path/file#id, or noop (the generator alone). None: an embedded PeerEngine echo pair in this process.",
@@ -61,6 +62,10 @@ internal static class LoadCommand
         {
             Description = "A plain line per interval instead of the live table (the default when output is not a terminal).",
         };
+        var config = new Option<string?>("--config")
+        {
+            Description = "A JSON file of settings named as these options are (e.g. {\"target\": \"tcp://host:7000\", \"warm-up\": \"5s\", \"threshold\": [\"p99<5ms\"]}); options given here win.",
+        };
         var workers = new Option<int>("--workers", "-w")
         {
             Description = "Spread the load over this many worker processes of this tool (each runs its share: the rate divided, or the copies); their histograms are merged exactly. 0: this process.",
@@ -82,7 +87,7 @@ internal static class LoadCommand
         foreach (Option option in new Option[]
         {
             target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
-            reportFolder, reportFormat, threshold, abortWhen, findMax, searchStep, searchStart, timing, quiet, noLive, workers,
+            reportFolder, reportFormat, threshold, abortWhen, findMax, searchStep, searchStart, timing, quiet, noLive, workers, config,
         })
         {
             // Recursive: a worker takes the run's own arguments after its role.
@@ -94,6 +99,24 @@ internal static class LoadCommand
         worker.SetAction(Run);
 
         ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0 && parsed.GetValue(config) is { } file)
+        {
+            // The file's settings go before the command line's, and only those the command line does not give.
+            try
+            {
+                HashSet<string> names = [.. root.Options.Where(o => o.Recursive && o is not System.CommandLine.Help.HelpOption).Select(o => o.Name.TrimStart('-'))];
+                HashSet<string> present = [.. root.Options.Where(o => parsed.GetResult(o) is { Implicit: false }).Select(o => o.Name.TrimStart('-'))];
+                args = [.. ConfigFile.ToArguments(file, names, present), .. args];
+            }
+            catch (UsageException e)
+            {
+                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            parsed = root.Parse(args);
+        }
+
         if (parsed.Errors.Count > 0)
         {
             await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)").ConfigureAwait(false);
@@ -222,8 +245,9 @@ internal static class LoadCommand
                 LiveTable = !parse.GetValue(noLive) && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive,
                 Workers = processes,
                 Worker = role,
-                CommandLine = "PeerEngine.Load " + string.Join(' ', args),
-                Arguments = args,
+                // As typed: a worker given --config reads the same file.
+                CommandLine = "PeerEngine.Load " + string.Join(' ', given),
+                Arguments = given,
             };
         }
     }

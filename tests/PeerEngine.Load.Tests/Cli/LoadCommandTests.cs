@@ -118,6 +118,50 @@ public sealed class LoadCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_config_file_sets_what_the_command_line_does_not()
+    {
+        Directory.CreateDirectory(_folder);
+        string config = Path.Combine(_folder, "run.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              // The same names as the options; camelCase works too.
+              "target": "noop",
+              "simulation": ["inject:rate=200,interval=1s,during=300ms"],
+              "warmUp": "0s",
+              "timing": "sleep",
+              "threshold": ["rps>1000000"],
+              "report-format": "none",
+              "quiet": true,
+            }
+            """);
+
+        Assert.Equal(ExitCodes.ThresholdFailed, await RunAsync("--config", config));
+        Assert.Contains("FAIL rps>1000000 on noop", _out.ToString(), StringComparison.Ordinal);
+
+        // An option on the command line wins over the file's.
+        Assert.Equal(ExitCodes.Passed, await RunAsync("--config", config, "--threshold", "errors<1%"));
+        Assert.Contains("pass errors<1% on noop", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"speed\": 5}", "'speed' is not a setting")]
+    [InlineData("{\"rate\": \"fast\"}", "fast")]
+    [InlineData("[1, 2]", "no JSON object")]
+    [InlineData("{\"rate\": ", "--config")]
+    public async Task A_bad_config_file_is_one_line_and_exit_1(string json, string reason)
+    {
+        Directory.CreateDirectory(_folder);
+        string config = Path.Combine(_folder, "bad.json");
+        await File.WriteAllTextAsync(config, json);
+
+        Assert.Equal(ExitCodes.Error, await RunAsync("--config", config));
+        string error = _error.ToString().TrimEnd();
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flood_churn_and_mixed_run_side_by_side_over_a_unix_socket()
     {
         string path = Path.Combine(Path.GetTempPath(), $"pe-load-{Guid.NewGuid():N}.sock");
