@@ -15,4 +15,4 @@ if (Console.IsOutputRedirected)
     AnsiConsole.Profile.Width = 200;
 }
 
-return await LoadCommand.InvokeAsync(args, AnsiConsole.Console, Console.Out, Console.Error, stop.Token);
+return await LoadCommand.InvokeAsync(args, AnsiConsole.Console, Console.Out, Console.Error, Console.In, stop.Token);

@@ -1,17 +1,20 @@
 using System.Globalization;
 using System.Net;
+using PeerEngine.Load.Live;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Workers;
 using Spectre.Console;
 
 namespace PeerEngine.Load.Cli;
 
 /// <summary>What the command does with its settings: start the target, run, report, pick the exit code.</summary>
-internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
+/// <param name="input">A worker's control pipe from its coordinator (standard input).</param>
+internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader input)
 {
     public async Task<int> RunAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
@@ -48,14 +51,20 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
                 return await SearchAsync(settings, sla, endPoints, target, cancellationToken).ConfigureAwait(false);
             }
 
-            LoadResult result = await RunOnceAsync(settings, settings.Simulations, endPoints, target, quiet: settings.Quiet, cancellationToken).ConfigureAwait(false);
-            ConsoleReport.Write(result, console);
-            foreach (string path in ReportWriter.Write(result, settings.ReportFolder, settings.ReportFormats))
+            if (settings.Worker is { } role)
             {
-                console.WriteLine($"report: {path}");
+                return await WorkAsync(settings, role, endPoints, target, cancellationToken).ConfigureAwait(false);
             }
 
-            return result.Passed ? ExitCodes.Passed : ExitCodes.ThresholdFailed;
+            if (settings.Workers > 0)
+            {
+                // The workers load the same target: the embedded pair is this process's, reached over loopback.
+                IReadOnlyList<string> arguments = embedded is null ? settings.Arguments : [.. settings.Arguments, "--target", $"tcp://{embedded.EndPoint}"];
+                return await CoordinateAsync(settings, arguments, target, cancellationToken).ConfigureAwait(false);
+            }
+
+            LoadResult result = await RunOnceAsync(settings, settings.Simulations, endPoints, target, quiet: settings.Quiet, startGate: null, cancellationToken).ConfigureAwait(false);
+            return Report(result, settings);
         }
         finally
         {
@@ -66,8 +75,83 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
         }
     }
 
+    private int Report(LoadResult result, LoadSettings settings, string? workerFolder = null)
+    {
+        ConsoleReport.Write(result, console);
+        IReadOnlyList<string> written = ReportWriter.Write(result, settings.ReportFolder, settings.ReportFormats);
+        foreach (string path in written)
+        {
+            console.WriteLine($"report: {path}");
+        }
+
+        if (workerFolder is not null && written.Count > 0)
+        {
+            // Beside the merged report, the inputs of its merge: each worker's counts and histogram logs.
+            string workers = Path.Combine(ReportWriter.RunFolder(result, settings.ReportFolder), "workers");
+            Directory.Move(workerFolder, workers);
+            console.WriteLine($"report: {workers}{Path.DirectorySeparatorChar} (each worker's result and histogram logs)");
+        }
+
+        return result.Passed ? ExitCodes.Passed : ExitCodes.ThresholdFailed;
+    }
+
+    /// <summary>Runs the test over worker processes and reports their merged result.</summary>
+    private async Task<int> CoordinateAsync(LoadSettings settings, IReadOnlyList<string> arguments, string target, CancellationToken cancellationToken)
+    {
+        // Under the report folder, so the workers' files move beside the report without crossing file systems.
+        string folder = settings.ReportFormats == ReportFormat.None
+            ? Path.Combine(Path.GetTempPath(), $"peerengine-load-workers-{Guid.NewGuid():N}")
+            : Path.Combine(settings.ReportFolder, $".workers-{Guid.NewGuid():N}");
+        try
+        {
+            IReadOnlyList<LoadResult> workers = await new WorkerCoordinator(WorkerLauncher.ForThisTool(), live, settings.Quiet)
+                .RunAsync(settings.Workers, arguments, folder, cancellationToken).ConfigureAwait(false);
+            RunInfo run = workers[0].Run with
+            {
+                Title = Title,
+                Target = target,
+                CommandLine = settings.CommandLine,
+                Percentiles = settings.Percentiles,
+            };
+            LoadResult merged = ResultMerge.Merge(workers, run, SimulationPlan.Create(settings.Simulations).ToString(), settings.Thresholds);
+            return Report(merged, settings, folder);
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>A worker's run: its share of the plan, started with the others, written for the coordinator.</summary>
+    private async Task<int> WorkAsync(LoadSettings settings, WorkerRole role, IReadOnlyList<EndPoint>? endPoints, string target, CancellationToken cancellationToken)
+    {
+        using var control = new WorkerControl(input, live);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, control.Stopped);
+
+        // Thresholds are the coordinator's to judge, on the merged result.
+        LoadResult result = await RunOnceAsync(
+            settings with { Thresholds = [] },
+            [.. settings.Simulations.Select(s => s.Share(role.Index, role.Count))],
+            endPoints,
+            target,
+            quiet: true,
+            control.ReadyAsync,
+            stop.Token).ConfigureAwait(false);
+        WorkerFiles.Write(result, role.Output, role.Index);
+        return ExitCodes.Passed;
+    }
+
     private async Task<LoadResult> RunOnceAsync(
-        LoadSettings settings, IReadOnlyList<LoadSimulation> simulations, IReadOnlyList<EndPoint>? endPoints, string target, bool quiet, CancellationToken cancellationToken)
+        LoadSettings settings,
+        IReadOnlyList<LoadSimulation> simulations,
+        IReadOnlyList<EndPoint>? endPoints,
+        string target,
+        bool quiet,
+        Func<CancellationToken, Task>? startGate,
+        CancellationToken cancellationToken)
     {
         ScenarioProps[] scenarios = [.. settings.Scenarios.Select(name =>
         {
@@ -81,19 +165,32 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
             };
         })];
 
-        var plannedSeconds = scenarios.ToDictionary(s => s.Name, s => SimulationPlan.Create(s.Simulations).Duration.TotalSeconds, StringComparer.Ordinal);
-        var view = new LiveView(live, plannedSeconds);
         LoadRunner runner = LoadRunner.RegisterScenarios(scenarios)
             .WithPercentiles(settings.Percentiles)
             .WithReportingInterval(settings.ReportingInterval)
             .WithThresholds([.. settings.Thresholds])
-            .WithTitle("PeerEngine load test", target, settings.CommandLine);
-        if (!quiet)
+            .WithAbortRules([.. settings.AbortRules])
+            .WithTitle(Title, target, settings.CommandLine);
+        if (startGate is not null)
         {
-            runner = runner.WithObservers(view.Stage, view.Interval);
+            runner = runner.WithStartGate(startGate);
         }
 
-        return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        if (quiet)
+        {
+            return await runner.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        var progress = new LiveProgress([.. scenarios.Select(s => (s.Name, SimulationPlan.Create(s.Simulations)))]);
+        if (settings.LiveTable)
+        {
+            return await new LiveTableView(console, progress)
+                .ShowAsync((stage, interval) => runner.WithObservers(stage, interval).RunAsync(cancellationToken))
+                .ConfigureAwait(false);
+        }
+
+        var lines = new LiveLines(live, progress);
+        return await runner.WithObservers(lines.Stage, lines.Interval).RunAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<int> SearchAsync(LoadSettings settings, Threshold sla, IReadOnlyList<EndPoint>? endPoints, string target, CancellationToken cancellationToken)
@@ -106,6 +203,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
                 endPoints,
                 target,
                 quiet: true,
+                startGate: null,
                 ct),
             sla)
         {
@@ -135,6 +233,8 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live)
 
         return result.SustainableRate > 0 ? ExitCodes.Passed : ExitCodes.ThresholdFailed;
     }
+
+    private const string Title = "PeerEngine load test";
 
     private static readonly System.Text.Json.JsonSerializerOptions SearchJson = new(System.Text.Json.JsonSerializerDefaults.Web) { WriteIndented = true };
 }

@@ -6,6 +6,7 @@ using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Workers;
 using Spectre.Console;
 
 namespace PeerEngine.Load.Cli;
@@ -13,8 +14,11 @@ namespace PeerEngine.Load.Cli;
 /// <summary>The command line (System.CommandLine): options, their defaults, and one-line errors.</summary>
 internal static class LoadCommand
 {
-    public static async Task<int> InvokeAsync(string[] args, IAnsiConsole console, TextWriter output, TextWriter error, CancellationToken cancellationToken = default)
+    /// <param name="input">Read by a worker process only: its coordinator's instructions (standard input).</param>
+    public static async Task<int> InvokeAsync(
+        string[] args, IAnsiConsole console, TextWriter output, TextWriter error, TextReader? input = null, CancellationToken cancellationToken = default)
     {
+        string[] given = args;
         var target = new Option<string?>("--target", "-t")
         {
             Description = "tcp://host:port, unix:/path, registry:/path/file (all live peers) or registry:/path/file#id, or noop (the generator alone). None: an embedded PeerEngine echo pair in this process.",
@@ -26,7 +30,7 @@ internal static class LoadCommand
         };
         var simulation = new Option<string[]>("--simulation")
         {
-            Description = "Load phase, repeat to chain: inject:rate=20000,interval=1s,during=30s | ramping-inject:… | keep-constant:copies=10,during=30s | ramping-constant:… | iterations-for-constant:copies=10,iterations=100000 | pause:during=5s. Default: a ramp to --rate, then --rate for --duration.",
+            Description = "Load phase, repeat to chain: inject:rate=20000,interval=1s,during=30s | ramping-inject:… | inject-random:min=1000,max=5000,interval=1s,during=30s[,seed=1] | iterations-for-inject:rate=1000,interval=1s,iterations=50000 | keep-constant:copies=10,during=30s | ramping-constant:… | iterations-for-constant:copies=10,iterations=100000 | pause:during=5s. Default: a ramp to --rate, then --rate for --duration.",
         };
         var rate = new Option<double>("--rate", "-r") { Description = "Calls per second of the default plan.", DefaultValueFactory = _ => 5000 };
         var duration = new Option<string>("--duration", "-d") { Description = "Length of the default plan's steady phase.", DefaultValueFactory = _ => "15s" };
@@ -40,7 +44,11 @@ internal static class LoadCommand
         var reportFormat = new Option<string[]>("--report-format", "-f") { Description = "md, csv, json, html, hlog, all or none; repeat or comma-separate.", DefaultValueFactory = _ => ["all"] };
         var threshold = new Option<string[]>("--threshold")
         {
-            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, rps>=19000, dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
+            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, fail-count=0, rps>=19000, dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
+        };
+        var abortWhen = new Option<string[]>("--abort-when")
+        {
+            Description = "Stop the run early when this holds, checked every interval, repeat for more: errors>50% or fail-count>=1000 or dropped>0 (so far), p99>100ms, max>1s or rps<100 (last interval), scoped as echo:errors>10%. The run is marked aborted and exits with 2.",
         };
         var findMax = new Option<string?>("--find-max") { Description = "Search the highest rate meeting this threshold (e.g. p99<1ms) instead of one run." };
         var searchStep = new Option<string>("--search-step") { Description = "Length of each rate-search step.", DefaultValueFactory = _ => "5s" };
@@ -50,14 +58,74 @@ internal static class LoadCommand
             Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
+        var noLive = new Option<bool>("--no-live")
+        {
+            Description = "A plain line per interval instead of the live table (the default when output is not a terminal).",
+        };
+        var config = new Option<string?>("--config")
+        {
+            Description = "A JSON file of settings named as these options are (e.g. {\"target\": \"tcp://host:7000\", \"warm-up\": \"5s\", \"threshold\": [\"p99<5ms\"]}); options given here win.",
+        };
+        var workers = new Option<int>("--workers", "-w")
+        {
+            Description = "Spread the load over this many worker processes of this tool (each runs its share: the rate divided, or the copies); their histograms are merged exactly. 0: this process.",
+        };
+
+        // A worker is this tool started by a coordinator: the same options, plus its share and where its results go.
+        var workerIndex = new Option<int>("--index") { Required = true };
+        var workerCount = new Option<int>("--count") { Required = true };
+        var workerOutput = new Option<string>("--output") { Required = true };
+        var worker = new Command("worker", "A worker process of a --workers run (started by the coordinator).") { Hidden = true };
+        worker.Options.Add(workerIndex);
+        worker.Options.Add(workerCount);
+        worker.Options.Add(workerOutput);
 
         var root = new RootCommand("PeerEngine.Load: drives PeerEngine endpoints at a planned rate and reports honest latency (from the intended start, HdrHistogram, µs).")
         {
-            target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
-            reportFolder, reportFormat, threshold, findMax, searchStep, searchStart, timing, quiet,
+            worker,
         };
+        foreach (Option option in new Option[]
+        {
+            target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
+            reportFolder, reportFormat, threshold, abortWhen, findMax, searchStep, searchStart, timing, quiet, noLive, workers, config,
+        })
+        {
+            // Recursive: a worker takes the run's own arguments after its role.
+            option.Recursive = true;
+            root.Options.Add(option);
+        }
 
-        root.SetAction(async (parse, ct) =>
+        root.SetAction(Run);
+        worker.SetAction(Run);
+
+        ParseResult parsed = root.Parse(args);
+        if (parsed.Errors.Count == 0 && parsed.GetValue(config) is { } file)
+        {
+            // The file's settings go before the command line's, and only those the command line does not give.
+            try
+            {
+                HashSet<string> names = [.. root.Options.Where(o => o.Recursive && o is not System.CommandLine.Help.HelpOption).Select(o => o.Name.TrimStart('-'))];
+                HashSet<string> present = [.. root.Options.Where(o => parsed.GetResult(o) is { Implicit: false }).Select(o => o.Name.TrimStart('-'))];
+                args = [.. ConfigFile.ToArguments(file, names, present), .. args];
+            }
+            catch (UsageException e)
+            {
+                await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+
+            parsed = root.Parse(args);
+        }
+
+        if (parsed.Errors.Count > 0)
+        {
+            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)").ConfigureAwait(false);
+            return ExitCodes.Error;
+        }
+
+        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
+
+        async Task<int> Run(ParseResult parse, CancellationToken ct)
         {
             LoadSettings settings;
             try
@@ -72,9 +140,9 @@ internal static class LoadCommand
 
             try
             {
-                return await new LoadApp(console, output).RunAsync(settings, ct).ConfigureAwait(false);
+                return await new LoadApp(console, output, input ?? Console.In).RunAsync(settings, ct).ConfigureAwait(false);
             }
-            catch (UsageException e)
+            catch (Exception e) when (e is UsageException or WorkerFailedException)
             {
                 await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Error;
@@ -84,16 +152,7 @@ internal static class LoadCommand
                 await error.WriteLineAsync($"error: {settings.Target.Text}: {e.Message}").ConfigureAwait(false);
                 return ExitCodes.Error;
             }
-        });
-
-        ParseResult parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            await error.WriteLineAsync($"error: {parsed.Errors[0].Message} (see --help)").ConfigureAwait(false);
-            return ExitCodes.Error;
         }
-
-        return await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken).ConfigureAwait(false);
 
         LoadSettings Settings(ParseResult parse)
         {
@@ -135,6 +194,26 @@ internal static class LoadCommand
             }
 
             string? sla = parse.GetValue(findMax);
+            int processes = parse.GetValue(workers);
+            if (processes < 0 || (processes > 0 && sla is not null))
+            {
+                throw new UsageException(processes < 0 ? "--workers cannot be negative." : "--find-max runs in this process; it does not combine with --workers.");
+            }
+
+            // Every worker must get a share it can run; the last gets the smallest.
+            foreach (LoadSimulation phase in plan.Where(_ => processes > 0))
+            {
+                _ = phase.Share(processes - 1, processes);
+            }
+
+            WorkerRole? role = parse.CommandResult.Command == worker
+                ? new WorkerRole(parse.GetValue(workerIndex), parse.GetValue(workerCount), parse.GetValue(workerOutput)!)
+                : null;
+            if (role is not null && (role.Count < 1 || role.Index < 0 || role.Index >= role.Count))
+            {
+                throw new UsageException($"worker {role.Index} of {role.Count} is not a share.");
+            }
+
             return new LoadSettings
             {
                 Target = address,
@@ -149,6 +228,7 @@ internal static class LoadCommand
                 ReportFolder = parse.GetValue(reportFolder)!,
                 ReportFormats = ReportWriter.ParseFormats(parse.GetValue(reportFormat) ?? ["all"]),
                 Thresholds = [.. (parse.GetValue(threshold) ?? []).Select(Threshold.Parse)],
+                AbortRules = [.. (parse.GetValue(abortWhen) ?? []).Select(AbortWatch.Parse)],
                 FindMax = sla is null ? null : Threshold.Parse(sla),
                 SearchStep = Positive(DurationSyntax.Parse(parse.GetValue(searchStep)!, "--search-step"), "--search-step"),
                 SearchStart = parse.GetValue(searchStart) > 0 ? parse.GetValue(searchStart) : throw new UsageException("--search-start must be greater than 0."),
@@ -160,7 +240,14 @@ internal static class LoadCommand
                     string other => throw new UsageException($"--timing '{other}' is not spin or sleep."),
                 },
                 Quiet = parse.GetValue(quiet),
-                CommandLine = "PeerEngine.Load " + string.Join(' ', args),
+
+                // A table redrawn in place needs a terminal: Spectre finds no ANSI support when output is redirected.
+                LiveTable = !parse.GetValue(noLive) && console.Profile.Capabilities.Ansi && console.Profile.Capabilities.Interactive,
+                Workers = processes,
+                Worker = role,
+                // As typed: a worker given --config reads the same file.
+                CommandLine = "PeerEngine.Load " + string.Join(' ', given),
+                Arguments = given,
             };
         }
     }

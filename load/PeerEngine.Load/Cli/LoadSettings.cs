@@ -3,6 +3,7 @@ using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Simulations;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Workers;
 
 namespace PeerEngine.Load.Cli;
 
@@ -33,6 +34,9 @@ internal sealed record LoadSettings
 
     public required IReadOnlyList<Threshold> Thresholds { get; init; }
 
+    /// <summary>Rules that stop the run early when they hold.</summary>
+    public IReadOnlyList<Threshold> AbortRules { get; init; } = [];
+
     /// <summary>When set, search for the highest rate that meets this threshold instead of one run.</summary>
     public Threshold? FindMax { get; init; }
 
@@ -47,7 +51,19 @@ internal sealed record LoadSettings
 
     public bool Quiet { get; init; }
 
+    /// <summary>The live view as a table redrawn in place (a terminal), rather than a line per interval.</summary>
+    public bool LiveTable { get; init; }
+
+    /// <summary>Worker processes to spread the load over; 0 runs it in this process.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>Set in a worker process: its share and where its results go.</summary>
+    public WorkerRole? Worker { get; init; }
+
     public required string CommandLine { get; init; }
+
+    /// <summary>The arguments as given, which a coordinator passes on to its workers.</summary>
+    public IReadOnlyList<string> Arguments { get; init; } = [];
 
     /// <summary>The plan with no <c>--simulation</c>: a ramp to the rate, then the rate for the duration.</summary>
     public static IReadOnlyList<LoadSimulation> DefaultPlan(double rate, TimeSpan duration)

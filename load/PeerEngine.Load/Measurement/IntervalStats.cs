@@ -1,3 +1,5 @@
+using HdrHistogram;
+
 namespace PeerEngine.Load.Measurement;
 
 /// <summary>One reporting interval of a scenario (1 s by default): the timeline the charts draw.</summary>
@@ -29,4 +31,15 @@ internal sealed record IntervalStats
     public long P99 { get; init; }
 
     public long Max { get; init; }
+
+    /// <summary>These counts with the latencies of <paramref name="response"/>, the interval's response-time histogram.</summary>
+    public IntervalStats WithLatencies(HistogramBase response) => response.TotalCount == 0
+        ? this with { P50 = 0, P90 = 0, P99 = 0, Max = 0 }
+        : this with
+        {
+            P50 = response.GetValueAtPercentile(50),
+            P90 = response.GetValueAtPercentile(90),
+            P99 = response.GetValueAtPercentile(99),
+            Max = response.GetMaxValue(),
+        };
 }

@@ -12,16 +12,14 @@ namespace PeerEngine.Load.Measurement;
 internal sealed class ScenarioRecorder : IDisposable
 {
     public const long HighestMicros = 3_600_000_000;
-    private const int Digits = 3;
+    public const int Digits = 3;
 
     private readonly Recorder _response = NewRecorder();
     private readonly Recorder _service = NewRecorder();
     private readonly Recorder _lag = NewRecorder();
     private readonly Recorder _failResponse = NewRecorder();
-    private readonly LongHistogram _responseTotal = NewHistogram();
-    private readonly LongHistogram _serviceTotal = NewHistogram();
-    private readonly LongHistogram _lagTotal = NewHistogram();
-    private readonly LongHistogram _failTotal = NewHistogram();
+    private readonly Recorder[] _inLogOrder;
+    private readonly ScenarioTotals _totals = new();
     private readonly ConcurrentDictionary<string, long> _byCode = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _byType = new(StringComparer.Ordinal);
     private readonly List<IntervalStats> _intervals = [];
@@ -41,6 +39,7 @@ internal sealed class ScenarioRecorder : IDisposable
     {
         _microsPerTick = 1_000_000.0 / timestampFrequency;
         _startedUtc = startedUtc;
+        _inLogOrder = [_response, _service, _lag, _failResponse];
         _logWriter = new HistogramLogWriter(_log);
         _logWriter.Write(startedUtc.UtcDateTime);
     }
@@ -79,15 +78,17 @@ internal sealed class ScenarioRecorder : IDisposable
     /// <summary>Closes the interval that ends <paramref name="endSeconds"/> after the start; one caller at a time.</summary>
     public IntervalStats Sample(double endSeconds, double planned)
     {
-        HistogramBase response = Drain();
-
-        response.StartTimeStamp = _startedUtc.AddSeconds(_lastSampleSeconds).ToUnixTimeMilliseconds();
-        response.EndTimeStamp = _startedUtc.AddSeconds(endSeconds).ToUnixTimeMilliseconds();
-        _logWriter.Append(response);
+        HistogramBase[] interval = Drain();
+        foreach (HistogramBase histogram in interval)
+        {
+            histogram.StartTimeStamp = _startedUtc.AddSeconds(_lastSampleSeconds).ToUnixTimeMilliseconds();
+            histogram.EndTimeStamp = _startedUtc.AddSeconds(endSeconds).ToUnixTimeMilliseconds();
+            _logWriter.Append(histogram);
+        }
 
         var now = (Ok: Interlocked.Read(ref _ok), Fail: Interlocked.Read(ref _fail), Bytes: Interlocked.Read(ref _bytes), Dropped: Interlocked.Read(ref _dropped));
         double seconds = Math.Max(endSeconds - _lastSampleSeconds, 1e-9);
-        var stats = new IntervalStats
+        IntervalStats stats = new IntervalStats
         {
             EndSeconds = Math.Round(endSeconds, 6),
             Seconds = Math.Round(seconds, 6),
@@ -97,11 +98,7 @@ internal sealed class ScenarioRecorder : IDisposable
             Dropped = now.Dropped - _sampled.Dropped,
             Rps = Math.Round((now.Ok - _sampled.Ok + now.Fail - _sampled.Fail) / seconds, 3),
             Planned = Math.Round(planned, 3),
-            P50 = response.TotalCount == 0 ? 0 : response.GetValueAtPercentile(50),
-            P90 = response.TotalCount == 0 ? 0 : response.GetValueAtPercentile(90),
-            P99 = response.TotalCount == 0 ? 0 : response.GetValueAtPercentile(99),
-            Max = response.TotalCount == 0 ? 0 : response.GetMaxValue(),
-        };
+        }.WithLatencies(interval[0]);
         _sampled = now;
         _lastSampleSeconds = endSeconds;
         _intervals.Add(stats);
@@ -112,39 +109,22 @@ internal sealed class ScenarioRecorder : IDisposable
     public ScenarioResult Finish(ScenarioResultHeader header, IReadOnlyList<double> percentiles)
     {
         _ = Drain();
-        long ok = Interlocked.Read(ref _ok);
-        long fail = Interlocked.Read(ref _fail);
-        long bytes = Interlocked.Read(ref _bytes);
-        double seconds = Math.Max(header.DurationSeconds, 1e-9);
-        return new ScenarioResult
+        _totals.Ok = Interlocked.Read(ref _ok);
+        _totals.Fail = Interlocked.Read(ref _fail);
+        _totals.Bytes = Interlocked.Read(ref _bytes);
+        _totals.Dropped = Interlocked.Read(ref _dropped);
+        _totals.Late = Interlocked.Read(ref _late);
+        foreach ((string code, long count) in _byCode)
         {
-            Name = header.Name,
-            Description = header.Description,
-            Model = header.Model,
-            Plan = header.Plan,
-            DurationSeconds = Math.Round(header.DurationSeconds, 6),
-            Scheduled = header.Scheduled,
-            TargetRps = Math.Round(header.TargetRps, 3),
-            Ok = ok,
-            Fail = fail,
-            Dropped = Interlocked.Read(ref _dropped),
-            Late = Interlocked.Read(ref _late),
-            Bytes = bytes,
-            Rps = Math.Round((ok + fail) / seconds, 3),
-            OkRps = Math.Round(ok / seconds, 3),
-            BytesPerSecond = Math.Round(bytes / seconds, 3),
-            FailRate = ok + fail == 0 ? 0 : Math.Round(fail / (double)(ok + fail), 9),
-            ResponseTime = LatencySummary.From(_responseTotal, percentiles),
-            ServiceTime = LatencySummary.From(_serviceTotal, percentiles),
-            StartLag = LatencySummary.From(_lagTotal, percentiles),
-            FailResponseTime = LatencySummary.From(_failTotal, percentiles),
-            ErrorsByCode = new SortedDictionary<string, long>(_byCode, StringComparer.Ordinal),
-            ErrorsByType = new SortedDictionary<string, long>(_byType, StringComparer.Ordinal),
-            Intervals = [.. _intervals],
-            Spectrum = Spectrum(),
-            Notes = header.Notes,
-            HistogramLog = LogBytes(),
-        };
+            _totals.ErrorsByCode[code] = count;
+        }
+
+        foreach ((string type, long count) in _byType)
+        {
+            _totals.ErrorsByType[type] = count;
+        }
+
+        return _totals.ToResult(header, _intervals, LogBytes(), percentiles);
     }
 
     public void Dispose()
@@ -160,46 +140,22 @@ internal sealed class ScenarioRecorder : IDisposable
         return _log.ToArray();
     }
 
-    /// <summary>Moves what the recorders hold into the totals and returns the response-time part.</summary>
-    private HistogramBase Drain()
+    /// <summary>Moves what the recorders hold into the totals and returns it, tagged, in the order of <see cref="HistogramLogTags.All"/>.</summary>
+    private HistogramBase[] Drain()
     {
-        HistogramBase response = _response.GetIntervalHistogram();
-        _responseTotal.Add(response);
-        _serviceTotal.Add(_service.GetIntervalHistogram());
-        _lagTotal.Add(_lag.GetIntervalHistogram());
-        _failTotal.Add(_failResponse.GetIntervalHistogram());
-        return response;
-    }
-
-    private SpectrumPoint[] Spectrum()
-    {
-        if (_responseTotal.TotalCount == 0)
+        var interval = new HistogramBase[_inLogOrder.Length];
+        for (int i = 0; i < interval.Length; i++)
         {
-            return [];
+            interval[i] = _inLogOrder[i].GetIntervalHistogram();
+            interval[i].Tag = HistogramLogTags.All[i];
+            _totals.Of(HistogramLogTags.All[i]).Add(interval[i]);
         }
 
-        // Points at 1 − 10^(−k/4): evenly spaced on the log "number of nines" axis the chart uses,
-        // stopping once the histogram has fewer samples than the next level resolves.
-        var points = new List<SpectrumPoint>();
-        for (int k = 0; ; k++)
-        {
-            double percentile = 100 * (1 - Math.Pow(10, -k / 4.0));
-            if (k > 0 && Math.Pow(10, k / 4.0) > _responseTotal.TotalCount)
-            {
-                break;
-            }
-
-            points.Add(new SpectrumPoint(Math.Round(percentile, 6), _responseTotal.GetValueAtPercentile(percentile), _serviceTotal.GetValueAtPercentile(percentile)));
-        }
-
-        points.Add(new SpectrumPoint(100, _responseTotal.GetMaxValue(), _serviceTotal.GetMaxValue()));
-        return [.. points];
+        return interval;
     }
 
     private long Micros(long ticks) => Math.Clamp((long)Math.Round(ticks * _microsPerTick), 0, HighestMicros);
 
     private static Recorder NewRecorder() =>
         new(1, HighestMicros, Digits, static (id, lowest, highest, digits) => new LongConcurrentHistogram(id, lowest, highest, digits));
-
-    private static LongHistogram NewHistogram() => new(1, HighestMicros, Digits);
 }

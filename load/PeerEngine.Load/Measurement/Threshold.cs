@@ -36,8 +36,8 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
             {
                 "mean" or "max" => Micros(text, value),
                 "errors" or "fail-rate" => Fraction(text, value),
-                "rps" or "dropped" => Number(text, value),
-                _ => throw new FormatException($"threshold '{text}': unknown metric '{metric}' (use pNN, mean, max, errors, rps or dropped)."),
+                "rps" or "dropped" or "fail-count" => Number(text, value),
+                _ => throw new FormatException($"threshold '{text}': unknown metric '{metric}' (use pNN, mean, max, errors, fail-count, rps or dropped)."),
             };
             metric = metric == "fail-rate" ? "errors" : metric;
         }
@@ -53,6 +53,10 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
     /// <summary>The metric as written: p99.9, mean, errors, …</summary>
     public string MetricName => Metric == "percentile" ? Units.Percentile(Percentile) : Metric;
 
+    /// <summary>The thresholds that apply to <paramref name="result"/>'s scenario, evaluated on it.</summary>
+    public static IEnumerable<ThresholdResult> EvaluateAll(IEnumerable<Threshold> thresholds, ScenarioResult result) =>
+        thresholds.Where(t => t.AppliesTo(result.Name)).Select(t => t.Evaluate(result));
+
     public bool AppliesTo(string scenario) => Scenario is null || string.Equals(Scenario, scenario, StringComparison.Ordinal);
 
     public ThresholdResult Evaluate(ScenarioResult result)
@@ -65,24 +69,29 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
             "errors" => result.FailRate,
             "rps" => result.Rps,
             "dropped" => result.Dropped,
+            "fail-count" => result.Fail,
             _ => throw new InvalidOperationException($"Unknown metric {Metric}."),
         };
-        bool passed = Comparison switch
-        {
-            "<" => actual < Limit,
-            "<=" => actual <= Limit,
-            ">" => actual > Limit,
-            ">=" => actual >= Limit,
-            _ => Math.Abs(actual - Limit) < 1e-9,
-        };
-        string shown = Metric switch
-        {
-            "errors" => string.Create(CultureInfo.InvariantCulture, $"{actual * 100:0.###}%"),
-            "percentile" or "mean" or "max" => Units.Micros(actual),
-            _ => actual.ToString("0.###", CultureInfo.InvariantCulture),
-        };
-        return new ThresholdResult(Text, result.Name, actual, shown, passed);
+        return new ThresholdResult(Text, result.Name, actual, Show(actual), Holds(actual));
     }
+
+    /// <summary>Whether <paramref name="actual"/> meets the comparison (a threshold passes; an abort rule fires).</summary>
+    public bool Holds(double actual) => Comparison switch
+    {
+        "<" => actual < Limit,
+        "<=" => actual <= Limit,
+        ">" => actual > Limit,
+        ">=" => actual >= Limit,
+        _ => Math.Abs(actual - Limit) < 1e-9,
+    };
+
+    /// <summary>A value of this metric as a reader wants it: a percentage, a latency, or a number.</summary>
+    public string Show(double actual) => Metric switch
+    {
+        "errors" => string.Create(CultureInfo.InvariantCulture, $"{actual * 100:0.###}%"),
+        "percentile" or "mean" or "max" => Units.Micros(actual),
+        _ => actual.ToString("0.###", CultureInfo.InvariantCulture),
+    };
 
     private static long ValueAt(LatencySummary summary, double percentile) =>
         summary.At(percentile) ?? throw new InvalidOperationException(

@@ -11,7 +11,7 @@ internal static class ConsoleReport
     {
         RunInfo run = result.Run;
         console.WriteLine();
-        console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s");
+        console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s{Markup.Escape(run.WorkersText)}");
 
         var table = new Table().Border(TableBorder.Rounded).Title("response time from the intended start (µs-accurate, HdrHistogram)");
         table.AddColumns("scenario", "ok", "failed", "dropped", "rps");
@@ -44,6 +44,11 @@ internal static class ConsoleReport
         foreach (ScenarioResult s in result.Scenarios.Where(s => s.Fail > 0))
         {
             console.MarkupLine($"[red]{Markup.Escape(s.Name)} errors:[/] " + Markup.Escape(string.Join(", ", s.ErrorsByCode.Select(e => $"{e.Key} ×{Units.Count(e.Value)}"))));
+        }
+
+        if (result.Aborted is not null)
+        {
+            console.MarkupLine($"[red]ABORTED:[/] {Markup.Escape(result.Aborted)}");
         }
 
         foreach (ThresholdResult t in result.Thresholds)

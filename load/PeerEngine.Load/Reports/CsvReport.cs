@@ -31,6 +31,8 @@ internal static class CsvReport
             header.Add($"{metric}_max_us");
         }
 
+        header.Add("aborted");
+
         rows.Add(header);
         foreach (ScenarioResult s in result.Scenarios)
         {
@@ -45,6 +47,8 @@ internal static class CsvReport
                 row.AddRange(result.Run.Percentiles.Select(p => N(summary.At(p) ?? 0)));
                 row.Add(N(summary.Max));
             }
+
+            row.Add(result.Aborted ?? string.Empty);
 
             rows.Add(row);
         }

@@ -44,7 +44,7 @@ internal static class HtmlReport
         html.Append(CultureInfo.InvariantCulture, $"<h1>{E(run.Title)}</h1>");
         string badge = !result.Health.Valid || !result.Passed ? "bad" : result.Health.Warnings.Count > 0 ? "warn" : "ok";
         html.Append(CultureInfo.InvariantCulture,
-            $"<p><span class=\"badge {badge}\">{E(MarkdownReport.Verdict(result))}</span> <span class=\"meta\">target <code>{E(run.Target)}</code> · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s · {E(run.Runtime)} · {run.ProcessorCount} cores</span></p>");
+            $"<p><span class=\"badge {badge}\">{E(MarkdownReport.Verdict(result))}</span> <span class=\"meta\">target <code>{E(run.Target)}</code> · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s{E(run.WorkersText)} · {E(run.Runtime)} · {run.ProcessorCount} cores</span></p>");
         html.Append("<p class=\"meta\">Response time runs from each call's <b>intended</b> start, so a stalled target shows in the percentiles instead of hiding (coordinated omission); service time runs from the actual start; start lag is the difference.</p>");
 
         html.Append("<h2>Summary</h2><table><tr><th>scenario</th><th>model</th><th>ok</th><th>failed</th><th>dropped</th><th>rps</th><th>target rps</th><th>data/s</th>");

@@ -13,7 +13,7 @@ internal static class MarkdownReport
         var md = new StringBuilder();
         RunInfo run = result.Run;
         md.Append(CultureInfo.InvariantCulture, $"# {run.Title}\n\n");
-        md.Append(CultureInfo.InvariantCulture, $"**{Verdict(result)}** · target `{run.Target}` · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"**{Verdict(result)}** · target `{run.Target}` · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s{run.WorkersText}\n\n");
         md.Append("Response time is measured from each call's **intended** start (open model), so a stalled target shows in the percentiles; ");
         md.Append("service time is from the actual start (what tools without coordinated-omission correction report); start lag is the difference.\n\n");
 
@@ -91,7 +91,9 @@ internal static class MarkdownReport
     }
 
     internal static string Verdict(LoadResult result) =>
-        (result.Health.Valid ? "valid run" : "INVALID RUN") + (result.Thresholds.Count == 0 ? string.Empty : result.Passed ? ", thresholds passed" : ", THRESHOLDS FAILED");
+        (result.Health.Valid ? "valid run" : "INVALID RUN")
+        + (result.Aborted is null ? string.Empty : $", ABORTED: {result.Aborted}")
+        + (result.Thresholds.Count == 0 ? string.Empty : result.Thresholds.All(t => t.Passed) ? ", thresholds passed" : ", THRESHOLDS FAILED");
 
     private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
     {

@@ -30,6 +30,10 @@ internal static class ReportWriter
         return formats;
     }
 
+    /// <summary>The folder of this run's files under <paramref name="folder"/>: its start time and scenarios.</summary>
+    public static string RunFolder(LoadResult result, string folder) =>
+        Path.Combine(folder, $"{result.Run.StartedUtc:yyyyMMdd-HHmmss}-{Slug(string.Join('-', result.Scenarios.Select(s => s.Name)))}");
+
     /// <summary>Writes the files and returns their paths.</summary>
     public static IReadOnlyList<string> Write(LoadResult result, string folder, ReportFormat formats)
     {
@@ -38,7 +42,7 @@ internal static class ReportWriter
             return [];
         }
 
-        string directory = Path.Combine(folder, $"{result.Run.StartedUtc:yyyyMMdd-HHmmss}-{Slug(string.Join('-', result.Scenarios.Select(s => s.Name)))}");
+        string directory = RunFolder(result, folder);
         Directory.CreateDirectory(directory);
         var written = new List<string>();
         void Save(string name, string text)
@@ -73,7 +77,7 @@ internal static class ReportWriter
         {
             foreach (ScenarioResult s in result.Scenarios.Where(s => s.HistogramLog is not null))
             {
-                string path = Path.Combine(directory, $"{Slug(s.Name)}.response.hlog");
+                string path = Path.Combine(directory, $"{Slug(s.Name)}.hlog");
                 File.WriteAllBytes(path, s.HistogramLog!);
                 written.Add(path);
             }
@@ -82,6 +86,6 @@ internal static class ReportWriter
         return written;
     }
 
-    private static string Slug(string text) =>
+    public static string Slug(string text) =>
         new([.. text.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').Take(60)]);
 }

@@ -13,8 +13,11 @@ internal sealed record LoadResult
 
     public required IReadOnlyList<ThresholdResult> Thresholds { get; init; }
 
-    /// <summary>True when every threshold held.</summary>
-    public bool Passed => Thresholds.All(t => t.Passed);
+    /// <summary>Why an abort rule stopped the run early (which rule, on which scenario, when), or null.</summary>
+    public string? Aborted { get; init; }
+
+    /// <summary>True when every threshold held and no abort rule stopped the run.</summary>
+    public bool Passed => Aborted is null && Thresholds.All(t => t.Passed);
 
     public ScenarioResult Scenario(string name) =>
         Scenarios.FirstOrDefault(s => s.Name == name) ?? throw new KeyNotFoundException($"No scenario named '{name}' ran.");

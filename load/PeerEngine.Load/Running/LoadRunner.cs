@@ -28,6 +28,9 @@ internal sealed class LoadRunner
 
     public IReadOnlyList<Threshold> Thresholds { get; private init; } = [];
 
+    /// <summary>Rules that stop the run early when they hold (see <see cref="AbortWatch"/>).</summary>
+    public IReadOnlyList<Threshold> AbortRules { get; private init; } = [];
+
     public string Title { get; private init; } = "PeerEngine load test";
 
     public string Target { get; private init; } = "in-process";
@@ -39,6 +42,9 @@ internal sealed class LoadRunner
 
     /// <summary>Called when a stage starts ("warm-up", "run", "clean").</summary>
     public Action<string>? OnStage { get; private init; }
+
+    /// <summary>Awaited between the warm-up and the measured run: worker processes start measuring together.</summary>
+    public Func<CancellationToken, Task>? StartGate { get; private init; }
 
     public static LoadRunner RegisterScenarios(params ScenarioProps[] scenarios)
     {
@@ -65,9 +71,13 @@ internal sealed class LoadRunner
 
     public LoadRunner WithThresholds(params Threshold[] thresholds) => Copy(thresholds: thresholds);
 
+    public LoadRunner WithAbortRules(params Threshold[] rules) => Copy(abortRules: rules);
+
     public LoadRunner WithTitle(string title, string target, string commandLine) => Copy(title: title, target: target, commandLine: commandLine);
 
     public LoadRunner WithObservers(Action<string>? onStage, Action<string, IntervalStats>? onInterval) => Copy(onStage: onStage, onInterval: onInterval);
+
+    public LoadRunner WithStartGate(Func<CancellationToken, Task> gate) => Copy(startGate: gate);
 
     public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -87,8 +97,13 @@ internal sealed class LoadRunner
             {
                 OnStage?.Invoke("warm-up");
                 await Task.WhenAll(_scenarios.Select((s, i) => s.WarmUp > TimeSpan.Zero
-                    ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, sample: false, cancellationToken)
+                    ? RunScenarioAsync(s, plans[i].Truncate(s.WarmUp), Time.GetTimestamp(), DateTimeOffset.UtcNow, watch: null, cancellationToken)
                     : Task.FromResult<ScenarioResult?>(null))).ConfigureAwait(false);
+            }
+
+            if (StartGate is { } gate)
+            {
+                await gate(cancellationToken).ConfigureAwait(false);
             }
 
             OnStage?.Invoke("run");
@@ -118,8 +133,9 @@ internal sealed class LoadRunner
 
         DateTimeOffset startedUtc = DateTimeOffset.UtcNow;
         long start = Time.GetTimestamp();
+        using var watch = new AbortWatch(AbortRules, cancellationToken);
         ScenarioResult?[] results = await Task.WhenAll(_scenarios.Select((s, i) =>
-            RunScenarioAsync(s, plans[i], start, startedUtc, sample: true, cancellationToken))).ConfigureAwait(false);
+            RunScenarioAsync(s, plans[i], start, startedUtc, watch, cancellationToken))).ConfigureAwait(false);
         double seconds = Time.GetElapsedTime(start).TotalSeconds;
 
         LatencySummary hiccupSummary = hiccups.Stop();
@@ -127,16 +143,9 @@ internal sealed class LoadRunner
             / Math.Max(Stopwatch.GetElapsedTime(wallBefore).TotalSeconds, 1e-9) / Environment.ProcessorCount;
         ScenarioResult[] scenarios = [.. results.OfType<ScenarioResult>()];
 
-        var thresholds = new List<ThresholdResult>();
-        for (int i = 0; i < _scenarios.Count; i++)
-        {
-            foreach (Threshold threshold in _scenarios[i].Thresholds.Concat(Thresholds).Where(t => t.AppliesTo(scenarios[i].Name)))
-            {
-                thresholds.Add(threshold.Evaluate(scenarios[i]));
-            }
-        }
+        ThresholdResult[] thresholds = [.. scenarios.SelectMany((s, i) => Threshold.EvaluateAll([.. _scenarios[i].Thresholds, .. Thresholds], s))];
 
-        (List<string> problems, List<string> warnings) = Judge(scenarios, hiccupSummary, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent);
         return new LoadResult
         {
             Run = new RunInfo
@@ -169,56 +178,24 @@ internal sealed class LoadRunner
                 Warnings = warnings,
             },
             Thresholds = thresholds,
+            Aborted = watch.Reason,
         };
     }
 
-    private static (List<string> Problems, List<string> Warnings) Judge(ScenarioResult[] scenarios, LatencySummary hiccups, double cpuPercent)
-    {
-        var problems = new List<string>();
-        var warnings = new List<string>();
-        foreach (ScenarioResult s in scenarios.Where(s => s.Model == "open"))
-        {
-            // 1% slack: the last calls of a run may still be in flight as it is timed.
-            if (s.Ok + s.Fail < s.Scheduled * 0.99)
-            {
-                problems.Add($"{s.Name}: target rate not achieved ({Units.Count(s.Ok + s.Fail)} of {Units.Count(s.Scheduled)} scheduled calls completed, {Units.Rate(s.Rps)}/s of {Units.Rate(s.TargetRps)}/s)");
-            }
-
-            if (s.Dropped > 0)
-            {
-                problems.Add($"{s.Name}: {Units.Count(s.Dropped)} calls dropped (could not start within the maximum start lag)");
-            }
-
-            if (s.Late > 0)
-            {
-                warnings.Add($"{s.Name}: {Units.Count(s.Late)} calls waited for a slot under the concurrency cap (their wait is in the response time)");
-            }
-        }
-
-        if (hiccups.Max > 20_000)
-        {
-            warnings.Add($"the generator stalled for up to {Units.Micros(hiccups.Max)} (hiccup meter): latencies near that size may be the generator's");
-        }
-
-        if (cpuPercent > 90)
-        {
-            warnings.Add($"this process (the generator, and the target when embedded) used {cpuPercent:0}% of the machine's CPU: it may be the bottleneck");
-        }
-
-        return (problems, warnings);
-    }
-
     private async Task<ScenarioResult?> RunScenarioAsync(
-        ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, bool sample, CancellationToken cancellationToken)
+        ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, AbortWatch? watch, CancellationToken cancellationToken)
     {
+        // Measured runs are sampled (and may be aborted); warm-ups are not.
+        bool sample = watch is not null;
+        CancellationToken dispatch = watch?.Token ?? cancellationToken;
         using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
         using OpenModelDriver? open = plan.Model == LoadModel.Open
             ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
             : null;
         Task running = open is not null
-            ? open.RunAsync(start, cancellationToken)
-            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, cancellationToken), cancellationToken);
+            ? open.RunAsync(start, dispatch)
+            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, dispatch), cancellationToken);
 
         if (sample)
         {
@@ -239,6 +216,7 @@ internal sealed class LoadRunner
                 }
 
                 Sample(scenario, plan, recorder, (ReportingInterval * next).TotalSeconds);
+                watch!.Check(scenario.Name, recorder.Intervals);
                 next++;
             }
         }
@@ -290,7 +268,9 @@ internal sealed class LoadRunner
         string? target = null,
         string? commandLine = null,
         Action<string>? onStage = null,
-        Action<string, IntervalStats>? onInterval = null) => new(_scenarios)
+        Action<string, IntervalStats>? onInterval = null,
+        Func<CancellationToken, Task>? startGate = null,
+        IReadOnlyList<Threshold>? abortRules = null) => new(_scenarios)
         {
             Time = time ?? Time,
             ReportingInterval = interval ?? ReportingInterval,
@@ -301,5 +281,7 @@ internal sealed class LoadRunner
             CommandLine = commandLine ?? CommandLine,
             OnStage = onStage ?? OnStage,
             OnInterval = onInterval ?? OnInterval,
+            StartGate = startGate ?? StartGate,
+            AbortRules = abortRules ?? AbortRules,
         };
 }

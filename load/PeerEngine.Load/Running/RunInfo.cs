@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PeerEngine.Load.Running;
 
 /// <summary>Where, when and how the run was made: what a reader needs to reproduce or compare it.</summary>
@@ -26,4 +28,11 @@ internal sealed record RunInfo
     public double ReportingIntervalSeconds { get; init; }
 
     public required IReadOnlyList<double> Percentiles { get; init; }
+
+    /// <summary>Worker processes whose results were merged into this one; 0 when the run was made in one process.</summary>
+    public int Workers { get; init; }
+
+    /// <summary>", N worker processes" when the run was spread over workers, for the reports' headers.</summary>
+    [JsonIgnore]
+    public string WorkersText => Workers > 0 ? $", {Workers} worker processes" : string.Empty;
 }

@@ -9,7 +9,7 @@ namespace PeerEngine.Load.Simulations;
 /// </summary>
 internal sealed class InjectionSchedule
 {
-    private readonly Segment[] _segments;
+    private readonly IReadOnlyList<RatePiece> _segments;
     private int _segment;
     private long _next;
 
@@ -20,15 +20,15 @@ internal sealed class InjectionSchedule
             throw new ArgumentException("Only open plans have an injection schedule.", nameof(plan));
         }
 
-        _segments = Segments(plan);
+        _segments = plan.RatePieces;
     }
 
     /// <summary>Offset from the run's start of the next call, in seconds; false when the plan is done.</summary>
     public bool TryNext(out double offsetSeconds)
     {
-        while (_segment < _segments.Length)
+        while (_segment < _segments.Count)
         {
-            Segment s = _segments[_segment];
+            RatePiece s = _segments[_segment];
             double m = _next - s.CallsBefore;
             if (m < s.Calls)
             {
@@ -49,7 +49,7 @@ internal sealed class InjectionSchedule
     {
         double t = offset.TotalSeconds;
         double calls = 0;
-        foreach (Segment s in Segments(plan))
+        foreach (RatePiece s in plan.RatePieces)
         {
             if (t <= s.Start)
             {
@@ -61,45 +61,5 @@ internal sealed class InjectionSchedule
 
         // Call k is due at N(t) = k for k = 0, 1, …, so the calls before t number ⌈N(t)⌉.
         return (long)Math.Ceiling(calls - 1e-9);
-    }
-
-    private static Segment[] Segments(SimulationPlan plan)
-    {
-        var segments = new Segment[plan.Phases.Count];
-        double start = 0;
-        double callsBefore = 0;
-        double previous = 0;
-        for (int i = 0; i < segments.Length; i++)
-        {
-            LoadSimulation phase = plan.Phases[i];
-            (double begin, double end) = SimulationPlan.RatesOf(phase, previous);
-            double length = (phase.During ?? TimeSpan.Zero).TotalSeconds;
-            segments[i] = new Segment(start, length, begin, end, callsBefore);
-            start += length;
-            callsBefore += segments[i].Calls;
-            previous = end;
-        }
-
-        return segments;
-    }
-
-    private readonly record struct Segment(double Start, double Length, double Begin, double End, double CallsBefore)
-    {
-        public double Calls => (Begin + End) / 2 * Length;
-
-        public double CallsUntil(double tau) => (Begin * tau) + ((End - Begin) * tau * tau / (2 * Length));
-
-        /// <summary>Solves CallsUntil(τ) = m: τ = 2m / (b + √(b² + 2(e−b)m/L)), stable for rising and falling ramps.</summary>
-        public double TimeFor(double m)
-        {
-            if (m <= 0)
-            {
-                return 0;
-            }
-
-            double slope = (End - Begin) / Length;
-            double root = Math.Sqrt(Math.Max(0, (Begin * Begin) + (2 * slope * m)));
-            return 2 * m / (Begin + root);
-        }
     }
 }

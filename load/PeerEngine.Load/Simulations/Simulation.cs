@@ -9,6 +9,15 @@ internal static class Simulation
     public static LoadSimulation RampingInject(double rate, TimeSpan interval, TimeSpan during) =>
         new RampingInject(NonNegative(rate, nameof(rate)), PositiveSpan(interval, nameof(interval)), PositiveSpan(during, nameof(during)));
 
+    /// <summary>Every <paramref name="interval"/> a rate between the two, drawn from <paramref name="seed"/> (the same seed, the same plan).</summary>
+    public static LoadSimulation InjectRandom(double minRate, double maxRate, TimeSpan interval, TimeSpan during, int seed = 1) =>
+        maxRate >= minRate
+            ? new InjectRandom(NonNegative(minRate, nameof(minRate)), Positive(maxRate, nameof(maxRate)), PositiveSpan(interval, nameof(interval)), PositiveSpan(during, nameof(during)), seed)
+            : throw new ArgumentOutOfRangeException(nameof(maxRate), maxRate, "maxRate must be at least minRate.");
+
+    public static LoadSimulation IterationsForInject(double rate, TimeSpan interval, long iterations) =>
+        new IterationsForInject(Positive(rate, nameof(rate)), PositiveSpan(interval, nameof(interval)), (long)Positive(iterations, nameof(iterations)));
+
     public static LoadSimulation KeepConstant(int copies, TimeSpan during) =>
         new KeepConstant((int)Positive(copies, nameof(copies)), PositiveSpan(during, nameof(during)));
 

@@ -4,7 +4,7 @@ using PeerEngine.Load.Cli;
 using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Targets;
-using Spectre.Console;
+using PeerEngine.Load.Tests.Support;
 
 namespace PeerEngine.Load.Tests.Cli;
 
@@ -43,6 +43,9 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("is not md, csv", "--report-format", "pdf")]
     [InlineData("not a duration", "--duration", "forever")]
     [InlineData("--wat", "--wat")]
+    [InlineData("cannot be shared among 3 workers", "--workers", "3", "--simulation", "keep-constant:copies=2,during=1s")]
+    [InlineData("does not combine with --workers", "--workers", "2", "--find-max", "p99<1ms")]
+    [InlineData("while running only errors", "--abort-when", "mean>1ms")]
     public async Task A_mistake_is_one_line_and_exit_1(string reason, params string[] args)
     {
         Assert.Equal(ExitCodes.Error, await RunAsync(args));
@@ -72,9 +75,12 @@ public sealed class LoadCommandTests : IDisposable
 
         Assert.Equal(0, exit);
         Assert.Contains("embedded PeerEngine echo", _out.ToString(), StringComparison.Ordinal);
+
+        // Not a terminal: the live view falls back to a line per interval.
+        Assert.Matches(@"\[\s+1\.0s\s+\d+%\] echo\s+2/2 inject", _out.ToString());
         string run = Assert.Single(Directory.GetDirectories(_folder));
         Assert.Equal(
-            ["echo.response.hlog", "intervals.csv", "report.html", "report.json", "report.md", "summary.csv"],
+            ["echo.hlog", "intervals.csv", "report.html", "report.json", "report.md", "summary.csv"],
             Directory.GetFiles(run).Select(Path.GetFileName).Order(StringComparer.Ordinal));
         LoadResult result = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "report.json")));
         var echo = result.Scenario("echo");
@@ -94,6 +100,68 @@ public sealed class LoadCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_abort_rule_stops_the_run_marks_every_report_and_exits_2()
+    {
+        int exit = await RunAsync(
+            "--target", "noop", "--rate", "200", "--duration", "30s", "--warm-up", "0s", "--timing", "sleep", "--interval", "200ms",
+            "--abort-when", "rps>0", "--report-folder", _folder, "-q");
+
+        Assert.Equal(ExitCodes.ThresholdFailed, exit);
+        Assert.Contains("ABORTED: rps>0 on noop", _out.ToString(), StringComparison.Ordinal);
+        string run = Assert.Single(Directory.GetDirectories(_folder));
+        LoadResult result = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "report.json")));
+        Assert.StartsWith("rps>0 on noop", result.Aborted, StringComparison.Ordinal);
+        Assert.True(result.Run.DurationSeconds < 10, $"ran {result.Run.DurationSeconds} s");
+        Assert.Contains("ABORTED: rps>0 on noop", await File.ReadAllTextAsync(Path.Combine(run, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("ABORTED: rps&gt;0 on noop", await File.ReadAllTextAsync(Path.Combine(run, "report.html")), StringComparison.Ordinal);
+        Assert.StartsWith("rps>0 on noop", CsvReport.Read(await File.ReadAllTextAsync(Path.Combine(run, "summary.csv")))[0]["aborted"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_config_file_sets_what_the_command_line_does_not()
+    {
+        Directory.CreateDirectory(_folder);
+        string config = Path.Combine(_folder, "run.json");
+        await File.WriteAllTextAsync(config, """
+            {
+              // The same names as the options; camelCase works too.
+              "target": "noop",
+              "simulation": ["inject:rate=200,interval=1s,during=300ms"],
+              "warmUp": "0s",
+              "timing": "sleep",
+              "threshold": ["rps>1000000"],
+              "report-format": "none",
+              "quiet": true,
+            }
+            """);
+
+        Assert.Equal(ExitCodes.ThresholdFailed, await RunAsync("--config", config));
+        Assert.Contains("FAIL rps>1000000 on noop", _out.ToString(), StringComparison.Ordinal);
+
+        // An option on the command line wins over the file's.
+        Assert.Equal(ExitCodes.Passed, await RunAsync("--config", config, "--threshold", "errors<1%"));
+        Assert.Contains("pass errors<1% on noop", _out.ToString(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{\"speed\": 5}", "'speed' is not a setting")]
+    [InlineData("{\"rate\": \"fast\"}", "fast")]
+    [InlineData("[1, 2]", "no JSON object")]
+    [InlineData("{\"rate\": ", "--config")]
+    public async Task A_bad_config_file_is_one_line_and_exit_1(string json, string reason)
+    {
+        Directory.CreateDirectory(_folder);
+        string config = Path.Combine(_folder, "bad.json");
+        await File.WriteAllTextAsync(config, json);
+
+        Assert.Equal(ExitCodes.Error, await RunAsync("--config", config));
+        string error = _error.ToString().TrimEnd();
+        Assert.StartsWith("error: ", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', error);
+        Assert.Contains(reason, error, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Flood_churn_and_mixed_run_side_by_side_over_a_unix_socket()
     {
         string path = Path.Combine(Path.GetTempPath(), $"pe-load-{Guid.NewGuid():N}.sock");
@@ -110,15 +178,5 @@ public sealed class LoadCommandTests : IDisposable
         Assert.True(peer.MessagesReceived > 0);
     }
 
-    private Task<int> RunAsync(params string[] args)
-    {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(_out),
-        });
-        return LoadCommand.InvokeAsync(args, console, _out, _error).WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private Task<int> RunAsync(params string[] args) => Command.RunAsync(_out, _error, args);
 }

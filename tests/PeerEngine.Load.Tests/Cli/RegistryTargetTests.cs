@@ -4,8 +4,8 @@ using PeerEngine.Load.Cli;
 using PeerEngine.Load.Reports;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Targets;
+using PeerEngine.Load.Tests.Support;
 using PeerEngine.Registry;
-using Spectre.Console;
 
 namespace PeerEngine.Load.Tests.Cli;
 
@@ -74,15 +74,5 @@ public sealed class RegistryTargetTests : IAsyncLifetime, IDisposable
         Assert.Equal($"error: registry:{RegistryPath}#echo-z: no live peer 'echo-z' in the registry.", _error.ToString().TrimEnd());
     }
 
-    private Task<int> RunAsync(params string[] args)
-    {
-        IAnsiConsole console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Interactive = InteractionSupport.No,
-            Out = new AnsiConsoleOutput(_out),
-        });
-        return LoadCommand.InvokeAsync(args, console, _out, _error).WaitAsync(TimeSpan.FromSeconds(60));
-    }
+    private Task<int> RunAsync(params string[] args) => Command.RunAsync(_out, _error, args);
 }

@@ -1,5 +1,6 @@
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Running;
+using PeerEngine.Load.Tests.Support;
 
 namespace PeerEngine.Load.Tests.Running;
 
@@ -40,17 +41,7 @@ public sealed class RateSearchTests
 
     private static LoadResult Result(double rate, long p99, bool valid) => new()
     {
-        Run = new RunInfo
-        {
-            Title = "t",
-            Target = "t",
-            Machine = "m",
-            Os = "o",
-            Runtime = "r",
-            GcMode = "g",
-            CommandLine = string.Empty,
-            Percentiles = [99],
-        },
+        Run = Runs.Info([99]),
         Scenarios =
         [
             new ScenarioResult

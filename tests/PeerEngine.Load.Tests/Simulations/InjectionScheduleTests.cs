@@ -88,6 +88,56 @@ public sealed class InjectionScheduleTests
         }
     }
 
+    [Fact]
+    public void Inject_random_holds_a_drawn_rate_per_interval_and_repeats_with_its_seed()
+    {
+        var plan = SimulationPlan.Create([Simulation.InjectRandom(100, 500, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))]);
+        double[] starts = Drain(plan);
+
+        int[] perSecond = [.. Enumerable.Range(0, 10).Select(k => starts.Count(s => s >= k && s < k + 1))];
+        for (int k = 0; k < 10; k++)
+        {
+            double rate = plan.RateAt(TimeSpan.FromSeconds(k + 0.5));
+            Assert.InRange(rate, 100, 500);
+            Assert.Equal(rate, plan.RateAt(TimeSpan.FromSeconds(k + 0.01)), 9);
+            Assert.InRange(perSecond[k], rate - 1, rate + 1);
+        }
+
+        Assert.True(perSecond.Distinct().Count() > 5, string.Join(", ", perSecond));
+        Assert.Equal(starts.Length, plan.ScheduledCalls);
+        Assert.Equal(starts, Drain(SimulationPlan.Create([Simulation.InjectRandom(100, 500, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))])));
+        Assert.NotEqual(starts, Drain(SimulationPlan.Create([Simulation.InjectRandom(100, 500, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10), seed: 2)])));
+    }
+
+    [Fact]
+    public void Inject_random_shares_draw_alike_and_add_up_to_the_whole()
+    {
+        var whole = (InjectRandom)Simulation.InjectRandom(100, 500, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(3));
+        var half = (InjectRandom)whole.Share(1, 2);
+
+        Assert.All(Enumerable.Range(0, 30), k => Assert.Equal(whole.RatePerSecondAt(k), 2 * half.RatePerSecondAt(k), 9));
+    }
+
+    [Fact]
+    public void Iterations_for_inject_starts_exactly_its_count_at_the_rate()
+    {
+        var plan = SimulationPlan.Create([Simulation.IterationsForInject(30, TimeSpan.FromMilliseconds(100), 1000)]);
+        double[] starts = Drain(plan);
+
+        Assert.Equal(1000, starts.Length);
+        Assert.Equal(1000, plan.ScheduledCalls);
+        Assert.Equal(300, plan.RateAt(TimeSpan.FromSeconds(1)), 9);
+        for (int i = 0; i < starts.Length; i++)
+        {
+            Assert.Equal(i / 300.0, starts[i], 9);
+        }
+
+        Assert.Equal(1000 / 300.0, plan.Duration.TotalSeconds, 6);
+        ArgumentException alone = Assert.Throws<ArgumentException>(() =>
+            SimulationPlan.Create([Simulation.IterationsForInject(30, TimeSpan.FromSeconds(1), 10), Simulation.Pause(TimeSpan.FromSeconds(1))]));
+        Assert.Contains("iterations-for-inject cannot be chained", alone.Message, StringComparison.Ordinal);
+    }
+
     private static double[] Drain(SimulationPlan plan)
     {
         var schedule = new InjectionSchedule(plan);

@@ -12,6 +12,9 @@ public sealed class SimulationParserTests
     [InlineData("ramping-constant:copies=4,during=1500ms", "ramping-constant copies=4 during=1500ms")]
     [InlineData("iterations-for-constant:copies=2,iterations=1000", "iterations-for-constant copies=2 iterations=1000")]
     [InlineData("pause:during=3s", "pause during=3s")]
+    [InlineData("inject-random:min=100,max=500,interval=1s,during=10s", "inject-random min=100 max=500 interval=1s during=10s seed=1")]
+    [InlineData("inject-random:min=0,max=50,during=1m,seed=7", "inject-random min=0 max=50 interval=1s during=1m seed=7")]
+    [InlineData("iterations-for-inject:rate=200,interval=100ms,iterations=5000", "iterations-for-inject rate=200 interval=100ms iterations=5000")]
     public void Parses_what_it_prints(string text, string expected)
     {
         LoadSimulation simulation = SimulationParser.Parse(text);
@@ -28,6 +31,8 @@ public sealed class SimulationParserTests
     [InlineData("inject:rate=0,during=1s", "greater than 0")]
     [InlineData("storm:rate=1", "not a simulation")]
     [InlineData("keep-constant:copies=1,during=1s,rate=3", "takes no 'rate'")]
+    [InlineData("inject-random:min=500,max=100,during=1s", "at least minRate")]
+    [InlineData("iterations-for-inject:rate=10", "iterations")]
     public void Rejects_with_a_reason(string text, string reason)
     {
         FormatException error = Assert.Throws<FormatException>(() => SimulationParser.Parse(text));

@@ -1,0 +1,26 @@
+namespace PeerEngine.Load.Live;
+
+/// <summary>One scenario as the live view shows it after its latest interval.</summary>
+/// <param name="Seconds">Measured time so far.</param>
+/// <param name="Phase">The running phase's kind (inject, keep-constant, …).</param>
+/// <param name="PhaseNumber">The running phase, from 1.</param>
+/// <param name="PhaseProgress">How far into the running phase, 0 to 1.</param>
+/// <param name="Progress">How far into the whole plan, 0 to 1.</param>
+/// <param name="Rate">Completed calls per second in the last interval.</param>
+/// <param name="Planned">The plan's rate (open model) or copies (closed) at the end of the last interval.</param>
+/// <param name="P99">Response time p99 of the last interval, µs.</param>
+internal sealed record LiveRow(
+    string Scenario,
+    double Seconds,
+    string Phase,
+    int PhaseNumber,
+    int Phases,
+    double PhaseProgress,
+    double Progress,
+    bool Open,
+    double Rate,
+    double Planned,
+    long P99,
+    long Ok,
+    long Fail,
+    long Dropped);

@@ -1,0 +1,76 @@
+using PeerEngine.Load.Measurement;
+using PeerEngine.Load.Running;
+using PeerEngine.Load.Scenarios;
+using PeerEngine.Load.Simulations;
+
+namespace PeerEngine.Load.Tests.Running;
+
+public sealed class AbortWatchTests
+{
+    [Fact]
+    public void Rules_read_the_counts_so_far_and_the_last_interval()
+    {
+        IntervalStats[] intervals =
+        [
+            new() { EndSeconds = 1, Ok = 90, Fail = 10, P99 = 900 },
+            new() { EndSeconds = 2, Ok = 40, Fail = 60, P99 = 2_000 },
+        ];
+
+        Assert.Null(Fired("errors>50%", "echo", intervals[..1]));
+        Assert.Null(Fired("errors>50%", "echo", intervals));
+        Assert.Equal("errors>=35% on echo (35%) at 2 s", Fired("errors>=35%", "echo", intervals));
+        Assert.Equal("fail-count>=70 on echo (70) at 2 s", Fired("fail-count>=70", "echo", intervals));
+        Assert.Equal("p99>1ms on echo (2 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
+        Assert.Null(Fired("churn:p99>1ms", "echo", intervals));
+    }
+
+    [Fact]
+    public void Only_metrics_known_while_running_make_rules()
+    {
+        FormatException error = Assert.Throws<FormatException>(() => AbortWatch.Parse("p99.9>1ms"));
+        Assert.Contains("only errors, fail-count, dropped, rps, p50, p90, p99 and max", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_rule_that_fires_stops_an_open_run_early_and_marks_it_aborted()
+    {
+        LoadResult result = await LoadRunner.RegisterScenarios(
+                Scenario.Create("broken", _ => ValueTask.FromResult(Response.Fail("E1", "no")))
+                    .WithLoadSimulations(Simulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20)))
+                    .WithoutWarmUp())
+            .WithReportingInterval(TimeSpan.FromMilliseconds(100))
+            .WithAbortRules(AbortWatch.Parse("errors>50%"))
+            .RunAsync()
+            .WaitAsync(TimeSpan.FromSeconds(15));
+
+        ScenarioResult broken = result.Scenario("broken");
+        Assert.StartsWith("errors>50% on broken (100%) at 0.", result.Aborted, StringComparison.Ordinal);
+        Assert.False(result.Passed);
+        Assert.InRange(broken.Ok + broken.Fail, 1, 200);
+        Assert.True(broken.Scheduled == 4000, $"the plan scheduled {broken.Scheduled}");
+    }
+
+    [Fact]
+    public async Task A_rule_that_fires_stops_a_closed_run_early()
+    {
+        LoadResult result = await LoadRunner.RegisterScenarios(
+                Scenario.Create("broken", _ => ValueTask.FromException<Response>(new TimeoutException("slow")))
+                    .WithLoadSimulations(Simulation.KeepConstant(2, TimeSpan.FromSeconds(20)))
+                    .WithoutWarmUp())
+            .WithReportingInterval(TimeSpan.FromMilliseconds(100))
+            .WithAbortRules(AbortWatch.Parse("fail-count>=10"))
+            .RunAsync()
+            .WaitAsync(TimeSpan.FromSeconds(15));
+
+        Assert.StartsWith("fail-count>=10 on broken", result.Aborted, StringComparison.Ordinal);
+        Assert.True(result.Run.DurationSeconds < 10, $"ran {result.Run.DurationSeconds} s");
+    }
+
+    private static string? Fired(string rule, string scenario, IReadOnlyList<IntervalStats> intervals)
+    {
+        using var watch = new AbortWatch([AbortWatch.Parse(rule)], CancellationToken.None);
+        watch.Check(scenario, intervals);
+        Assert.Equal(watch.Reason is not null, watch.Token.IsCancellationRequested);
+        return watch.Reason;
+    }
+}
