@@ -30,7 +30,7 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
 
     private readonly BlockStack[] _stacks = new BlockStack[Sizes];
 
-    private BlockMemoryPool()
+    internal BlockMemoryPool()
     {
         for (int i = 0; i < Sizes; i++)
         {
