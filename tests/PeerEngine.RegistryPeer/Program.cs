@@ -21,6 +21,7 @@ return args switch
     ["probe", var path, var offset] => Probe(path, long.Parse(offset, CultureInfo.InvariantCulture)),
     ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
     ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
+    ["listen", var path, var id, var maxConnections] => await ListenAsync(path, id, maxConnections),
     _ => Usage(),
 };
 
@@ -222,9 +223,35 @@ static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heart
     return 0;
 }
 
+// An echo node whose log events go to stdout, with the listener's connection cap given or left to its
+// default ("default": derived from the process's descriptor limit); prints the cap in effect.
+static async Task<int> ListenAsync(string path, string id, string maxConnections)
+{
+    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
+    if (maxConnections != "default")
+    {
+        options.Listener.MaxConnections = Int(maxConnections);
+    }
+
+    using var logging = new StdoutLoggerFactory();
+    await using var node = new PeerEngine.Node.PeerNode(options, loggerFactory: logging)
+    {
+        RequestHandler = (request, _) =>
+        {
+            request.Response.Write(request.Payload.Span);
+            return ValueTask.CompletedTask;
+        },
+    };
+    await node.StartAsync();
+    Ready(FormattableString.Invariant($"{id} {node.TcpEndPoint!.Port} {options.Listener.MaxConnections}"));
+    WaitForStdinToClose();
+    await node.StopAsync();
+    return 0;
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node ARGS...");
+    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node|listen ARGS...");
     return 2;
 }
 

@@ -41,6 +41,13 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>Starts the registry peer program (tests/PeerEngine.RegistryPeer) with <paramref name="args"/>.</summary>
     public static ChildProcess Start(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartDll(PeerDll, environment, args);
 
+    /// <summary>
+    /// Starts the registry peer program under an open-file limit of <paramref name="fileLimit"/>
+    /// (soft and hard, set by <c>prlimit</c>, which then becomes the program: the pid is the child's).
+    /// </summary>
+    public static ChildProcess StartWithFileLimit(int fileLimit, params string[] args) =>
+        StartDll(PeerDll, null, args, fileLimit);
+
     /// <summary>Starts the console host, `peerengine`, with <paramref name="args"/>.</summary>
     public static ChildProcess StartHost(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartDll(HostDll, environment, args);
 
@@ -57,15 +64,21 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops a process.</summary>
     public void Terminate() => Signal("TERM");
 
-    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args)
+    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args, int? fileLimit = null)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(fileLimit is null ? "dotnet" : "prlimit")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (fileLimit is { } limit)
+        {
+            info.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(dll);
         foreach (string arg in args)
         {
