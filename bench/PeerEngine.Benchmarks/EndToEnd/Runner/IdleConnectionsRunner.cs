@@ -98,6 +98,9 @@ internal static class IdleConnectionsRunner
         await EchoOnEachAsync(warm, SmallPayload).ConfigureAwait(false);
         await EchoOnEachAsync(warm, largePayload).ConfigureAwait(false);
         Close(warm);
+
+        // Settling times, not synchronisation: the server has no signal for "done closing" or
+        // "idle", and the resident set is read once its connections have stopped moving.
         await Task.Delay(500).ConfigureAwait(false);
         (long baseline, long baselineManaged) = Memory(server);
 
