@@ -79,7 +79,7 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
                 return block;
             }
 
-            return new Block(this, GC.AllocateUninitializedArray<byte>(blockLength, pinned: true)) { IsRented = true };
+            return new Block(this, GC.AllocateUninitializedArray<byte>(blockLength)) { IsRented = true };
         }
 
         public void Return(Block block)

@@ -216,9 +216,9 @@ internal sealed partial class PeerConnection
         _settings.Heartbeat.Unregister(this);
         _settings.Metrics.ConnectionClosed(this, ShutdownReason);
         PeerEngineLog.Closed(_settings.Logger, this, ShutdownReasons.Describe(ShutdownReason));
-        if (_handshaken.TrySetException(new ConnectionLostException(ShutdownReason)))
+        if (!_handshaken.IsCompleted)
         {
-            _ = _handshaken.Task.Exception; // observed: nobody need wait on a handshake that never came
+            _handshaken.TrySetException(new ConnectionLostException(ShutdownReason));
         }
 
         _lifetime.Cancel();

@@ -30,7 +30,7 @@ internal sealed partial class PeerConnection
             return;
         }
 
-        if (!_handshaken.Task.IsCompleted)
+        if (!_handshaken.IsCompleted)
         {
             if (_settings.Time.GetElapsedTime(_startedAt, now) >= _settings.Options.HandshakeTimeout)
             {

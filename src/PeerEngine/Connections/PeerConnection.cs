@@ -26,8 +26,8 @@ internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequest
     private PendingRequestTable? _pings;
     private string? _name;
     private readonly CancellationTokenSource _lifetime = new();
-    private readonly TaskCompletionSource _handshaken = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _completed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private LazyCompletion _handshaken;
+    private LazyCompletion _completed;
     private Task _receiving = Task.CompletedTask;
 
     public PeerConnection(TransportConnection transport, ConnectionRole role, ConnectionSettings settings)
@@ -76,7 +76,7 @@ internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequest
     public int IncomingInFlight => Volatile.Read(ref _inboundInFlight);
 
     /// <summary>Whether new requests may be sent: handshake done, no GOODBYE either way, not ended.</summary>
-    public bool IsUsable => _handshaken.Task.IsCompletedSuccessfully && !GoodbyeSent && !_goodbyeReceived && ShutdownReason == ShutdownReason.None;
+    public bool IsUsable => _handshaken.IsCompletedSuccessfully && !GoodbyeSent && !_goodbyeReceived && ShutdownReason == ShutdownReason.None;
 
     internal RequestHandler? RequestHandler => _settings.Handlers.OnRequest;
 

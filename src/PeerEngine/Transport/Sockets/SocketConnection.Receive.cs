@@ -12,11 +12,12 @@ internal sealed partial class SocketConnection
     private const int MinimumReceiveSize = 2048;
 
     /// <summary>
-    /// Largest buffer asked of the pipe per receive. A receive that fills its buffer doubles the next
-    /// one up to this, so a 64 KiB frame arrives in about 2 receives instead of 16 or more 4 KiB ones
-    /// (issue 7: large-payload throughput is decided by the receive size); a receive that leaves most
-    /// of its buffer empty goes back to <see cref="MinimumReceiveSize"/>, so small frames keep using
-    /// the pipe's 4 KiB blocks.
+    /// Largest buffer asked of the pipe per receive, the pool's largest block. A receive that fills
+    /// its buffer asks for this much next, so a 64 KiB frame arrives in 2 receives and 2 blocks
+    /// instead of 16 or more 4 KiB ones (issue 7: large-payload throughput is decided by the receive
+    /// size; issue 3: every block a frame spans leaves a segment object cached in the pipe for the
+    /// connection's life). A receive that leaves most of its buffer empty goes back to
+    /// <see cref="MinimumReceiveSize"/>, so small frames keep using the pipe's 4 KiB blocks.
     /// </summary>
     private const int MaximumReceiveSize = 64 * 1024;
 
@@ -57,7 +58,7 @@ internal sealed partial class SocketConnection
                     break; // the peer finished sending (FIN)
                 }
 
-                receiveSize = received == buffer.Length ? Math.Min(receiveSize * 2, MaximumReceiveSize)
+                receiveSize = received == buffer.Length ? MaximumReceiveSize
                     : received < buffer.Length / 2 ? MinimumReceiveSize
                     : receiveSize;
 
