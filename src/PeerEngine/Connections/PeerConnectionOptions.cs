@@ -62,6 +62,25 @@ public sealed class PeerConnectionOptions
     /// </summary>
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 
+    /// <summary>
+    /// Run the request and message handlers of each receive on the connection's receive loop instead
+    /// of handing them to the thread pool: one thread hop less between a receive and its answers (as
+    /// Kestrel's <c>UnsafePreferInlineScheduling</c>). Only for handlers that are quick and never
+    /// block: while a handler runs synchronously the connection reads nothing, so a handler that
+    /// blocks (a lock, a synchronous wait, long CPU work) stalls its connection, and every connection
+    /// served by the same socket thread when socket completions run inline. A handler that awaits
+    /// gives the loop back at its first incomplete await, and its rest runs concurrently as with the
+    /// option off. Default off: handlers run on the thread pool and nothing they do stalls the connection.
+    /// </summary>
+    public bool InlineHandlers { get; set; }
+
+    /// <summary>
+    /// Run the protocol loop inline on the receive completion instead of on the thread pool (the
+    /// transport's inline reader scheduler). Internal: the benchmarks' low-latency mode sets it, with
+    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>; no public option until it wins everywhere.
+    /// </summary>
+    internal bool InlineReceiveContinuations { get; set; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()
     {

@@ -37,6 +37,21 @@ public sealed class PeerNodeTests
     }
 
     [Fact]
+    public async Task Nodes_with_inline_handlers_answer_each_other()
+    {
+        await using var cluster = new NodeCluster();
+        PeerNode a = await cluster.StartAsync("inline-a", o => o.Connections.InlineHandlers = true);
+        PeerNode b = await cluster.StartAsync("inline-b", o => o.Connections.InlineHandlers = true);
+        await NodeCluster.SeeEachOtherAsync(a, b);
+
+        await Task.WhenAll(Enumerable.Range(0, 500).Select(async i =>
+        {
+            using PooledPayload answer = await a.RequestAsync(b.Id, Encoding.UTF8.GetBytes($"#{i}"));
+            Assert.Equal($"inline-b:#{i}", Text(answer));
+        }));
+    }
+
+    [Fact]
     public async Task Ten_thousand_concurrent_requests_across_three_nodes_get_their_own_answers()
     {
         await using var cluster = new NodeCluster();

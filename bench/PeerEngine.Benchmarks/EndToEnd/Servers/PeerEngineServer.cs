@@ -1,39 +1,72 @@
 using System.Net;
-using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
-using PeerEngine.Transport.Sockets;
+using System.Runtime.CompilerServices;
+using PeerEngine.Node;
+using PeerEngine.Registry;
 
 namespace PeerEngine.Benchmarks.EndToEnd.Servers;
 
 /// <summary>
-/// The PeerEngine side: a <see cref="PeerListener"/> with an echo handler. The node (issue 5) is not
-/// there yet; when it lands, this file alone becomes a PeerNode with the same handler.
+/// The PeerEngine side: a <see cref="PeerNode"/> with the echo handler, listening on TCP
+/// (127.0.0.1, a free port) and on a Unix socket, as an application would run it. The client finds
+/// it by the address the runner passes, not through a registry, so the node publishes nowhere
+/// (<see cref="UnlistedDiscovery"/>): no registry file, no heartbeat timer.
 /// </summary>
 internal sealed class PeerEngineServer : IEchoServer
 {
-    private readonly ConnectionSettings _settings;
-    private readonly PeerListener _listener;
+    private readonly PeerNode _node;
 
-    /// <param name="endPoint">TCP or Unix endpoint to listen on.</param>
+    private PeerEngineServer(PeerNode node) => _node = node;
+
+    public EndPoint EndPoint => _node.TcpEndPoint!;
+
+    /// <param name="unixSocketPath">The Unix socket to listen on besides TCP.</param>
     /// <param name="lowLatency">
-    /// Run the protocol loop inline on the receive completion (<see cref="SocketTransportOptions.InlineReceiveContinuations"/>)
-    /// instead of hopping to the thread pool: one hop less per receive, at the price of the socket
-    /// thread parsing frames (the low-latency mode, with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1).
+    /// The low-latency mode (with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 set by the runner):
+    /// the protocol loop runs inline on the receive completion, and the handlers of each receive run
+    /// inline on the protocol loop (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>;
+    /// the echo is quick and never blocks): no thread hop between a receive and its answers.
     /// </param>
-    public PeerEngineServer(EndPoint endPoint, bool lowLatency)
+    public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency)
     {
-        _settings = new ConnectionSettings("peerengine-server", new PeerConnectionOptions(), new ConnectionHandlers(EchoHandler.Echo, null));
-        SocketTransportOptions socket = _settings.SocketOptions with { InlineReceiveContinuations = lowLatency };
-        var options = new PeerListenerOptions();
-        _listener = new PeerListener(SocketListener.Bind(endPoint, options.ListenBacklog, socket, _settings.Logger, _settings.Time, _settings.Metrics), _settings, options);
-        _listener.Start();
+        var options = new PeerNodeOptions { NodeId = "peerengine-server", UnixSocketPath = unixSocketPath };
+        options.Connections.InlineHandlers = lowLatency;
+        options.Connections.InlineReceiveContinuations = lowLatency;
+        var node = new PeerNode(options, new UnlistedDiscovery()) { RequestHandler = EchoHandler.Echo };
+        await node.StartAsync().ConfigureAwait(false);
+        return new PeerEngineServer(node);
     }
 
-    public EndPoint EndPoint => _listener.EndPoint;
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
 
-    public async ValueTask DisposeAsync()
+    /// <summary>Discovery that publishes nowhere and finds no one: the benchmark's client is given the address.</summary>
+    private sealed class UnlistedDiscovery : IPeerDiscovery
     {
-        await _listener.DisposeAsync().ConfigureAwait(false);
-        _settings.Dispose();
+        public ValueTask<IPeerRegistration> PublishAsync(PeerAnnouncement peer, CancellationToken cancellationToken = default) =>
+            ValueTask.FromResult<IPeerRegistration>(new Registration(new PeerRecord(peer.Id, peer.Host, peer.Port, peer.Transport, peer.UnixPath, Environment.ProcessId, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow)));
+
+        public int Discover(Span<PeerRecord> destination) => 0;
+
+        public IReadOnlyList<PeerRecord> Discover() => [];
+
+        public async IAsyncEnumerable<PeerSetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+            yield break;
+        }
+
+        private sealed class Registration(PeerRecord peer) : IPeerRegistration
+        {
+            public PeerRecord Peer { get; } = peer;
+
+            public void Heartbeat()
+            {
+            }
+
+            public void Dispose()
+            {
+            }
+
+            public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+        }
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace PeerEngine.Benchmarks.EndToEnd.Servers;
 
@@ -32,8 +31,7 @@ internal static class ServerProcess
             case "peerengine-lowlat":
                 bool lowLatency = stack == "peerengine-lowlat";
                 unixPath = Path.Combine(Path.GetTempPath(), $"peerengine-e2e-{Environment.ProcessId}.sock");
-                servers.Add(new PeerEngineServer(loopback, lowLatency));
-                servers.Add(new PeerEngineServer(new UnixDomainSocketEndPoint(unixPath), lowLatency));
+                servers.Add(await PeerEngineServer.StartAsync(unixPath, lowLatency).ConfigureAwait(false));
                 break;
             default:
                 await Console.Error.WriteLineAsync($"unknown stack '{stack}': plain, kestrel, dotnetty, peerengine, peerengine-lowlat").ConfigureAwait(false);

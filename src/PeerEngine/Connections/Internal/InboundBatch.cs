@@ -23,14 +23,28 @@ internal struct InboundBatch
         _tail = work;
     }
 
-    /// <summary>Hands the batch to the thread pool, if there is one.</summary>
-    public void Dispatch()
+    /// <summary>Hands the batch to the thread pool, if there is one, or starts it here when <paramref name="inline"/>.</summary>
+    /// <param name="inline">
+    /// <see cref="PeerConnectionOptions.InlineHandlers"/>: the handlers are started on the receive loop,
+    /// which goes on reading once each has completed or reached its first incomplete await.
+    /// </param>
+    public void Dispatch(bool inline)
     {
-        if (_head is not null)
+        InboundWork? head = _head;
+        if (head is null)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(_head, preferLocal: false);
-            _head = null;
-            _tail = null;
+            return;
+        }
+
+        _head = null;
+        _tail = null;
+        if (inline)
+        {
+            head.Execute();
+        }
+        else
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(head, preferLocal: false);
         }
     }
 }

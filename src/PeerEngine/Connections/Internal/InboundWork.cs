@@ -9,8 +9,9 @@ namespace PeerEngine.Connections.Internal;
 
 /// <summary>
 /// A REQUEST or MESSAGE handed from the receive loop to its handler on the thread pool, so that user
-/// code never runs on the receive loop and a slow handler never stalls the connection. Pooled with
-/// its buffers: dispatching costs no allocation in steady state.
+/// code never runs on the receive loop and a slow handler never stalls the connection (unless the
+/// application opted into <see cref="PeerConnectionOptions.InlineHandlers"/>: then the batch starts on
+/// the receive loop). Pooled with its buffers: dispatching costs no allocation in steady state.
 /// </summary>
 /// <remarks>
 /// The frames of one receive travel as one batch (<see cref="InboundBatch"/>) on one work item, and
