@@ -13,6 +13,8 @@ namespace PeerEngine.Connections;
 /// </summary>
 internal sealed class PeerListener : IAsyncDisposable
 {
+    private static readonly TimeSpan AcceptFailureBackoff = TimeSpan.FromMilliseconds(100);
+
     private readonly IConnectionListener _listener;
     private readonly ConnectionSettings _settings;
     private readonly PeerListenerOptions _options;
@@ -108,6 +110,17 @@ internal sealed class PeerListener : IAsyncDisposable
             {
                 return;
             }
+            catch (Exception e)
+            {
+                // Whatever failed (the runtime itself can fail at the descriptor limit), a listener
+                // that stopped accepting would leave the node up and unreachable: log, wait, go on.
+                if (!await BackOffAfterAsync(e).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                continue;
+            }
 
             if (transport is null)
             {
@@ -115,6 +128,21 @@ internal sealed class PeerListener : IAsyncDisposable
             }
 
             Admit(transport);
+        }
+    }
+
+    /// <summary>Logs an accept failure and waits <see cref="AcceptFailureBackoff"/>; false once stopping.</summary>
+    private async Task<bool> BackOffAfterAsync(Exception failure)
+    {
+        PeerEngineLog.AcceptFailed(_settings.Logger, _listener.EndPoint, AcceptFailureBackoff.TotalMilliseconds, failure);
+        try
+        {
+            await Task.Delay(AcceptFailureBackoff, _settings.Time, _stopping.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
         }
     }
 

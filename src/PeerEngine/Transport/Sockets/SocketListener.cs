@@ -74,14 +74,10 @@ internal sealed class SocketListener : IConnectionListener
             try
             {
                 Socket accepted = await _socket.AcceptAsync(linked.Token).ConfigureAwait(false);
-                if (accepted.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+                if (TryStart(accepted) is { } connection)
                 {
-                    accepted.NoDelay = true;
+                    return connection;
                 }
-
-                var connection = new SocketConnection(accepted, _options);
-                connection.Start();
-                return connection;
             }
             catch (OperationCanceledException) when (_disposed.IsCancellationRequested)
             {
@@ -122,6 +118,31 @@ internal sealed class SocketListener : IConnectionListener
 
         _disposed.Dispose();
         return ValueTask.CompletedTask;
+    }
+
+    /// <summary>
+    /// The accepted socket as a started connection; <c>null</c> when the client went away between
+    /// the accept and the setup (setting an option on a socket the peer has reset fails), which must
+    /// cost that connection only, never the accept loop.
+    /// </summary>
+    private SocketConnection? TryStart(Socket accepted)
+    {
+        try
+        {
+            if (accepted.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            {
+                accepted.NoDelay = true;
+            }
+
+            var connection = new SocketConnection(accepted, _options);
+            connection.Start();
+            return connection;
+        }
+        catch (SocketException)
+        {
+            accepted.Dispose();
+            return null;
+        }
     }
 
     private static bool IsOutOfDescriptors(SocketError error) =>
