@@ -21,17 +21,28 @@ internal static class HtmlReport
         h3{font-size:15px;margin:18px 0 6px}
         .meta{color:#5a6372}.badge{display:inline-block;padding:2px 10px;border-radius:12px;font-weight:600;color:#fff}
         .ok{background:#2e7d32}.bad{background:#c62828}.warn{background:#ef6c00}
+        .wide{overflow-x:auto;max-width:100%}
         table{font-size:13px;border-collapse:collapse;background:#fff;margin:6px 0 12px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
         th,td{padding:4px 8px;white-space:nowrap;border-bottom:1px solid #e6e8ec;text-align:right;font-variant-numeric:tabular-nums}
-        th{background:#eef0f4;font-weight:600}td:first-child,th:first-child{text-align:left}
-        tr.primary td{font-weight:600}
+        th{background:#eef0f4;font-weight:600}td:first-child,th:first-child,.t{text-align:left}
+        th.blank{background:none}th.group{text-align:center;font-weight:500;color:#5a6372;border-bottom:1px solid #d8dce3}
+        tr.primary td{font-weight:600}tr.section th{text-align:left;font-weight:500;color:#5a6372;background:#f7f8fa}
+        table.errors td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:12em}
         .charts{display:grid;grid-template-columns:1fr;gap:12px}
-        svg.chart{background:#fff;width:100%;height:auto;box-shadow:0 1px 2px rgba(0,0,0,.06)}
-        svg text{font:11px system-ui,sans-serif;fill:#3b4252}svg .title{font-size:13px;font-weight:600}svg .axis{font-size:12px}
+        figure.chart{background:#fff;margin:0;padding:10px 12px 4px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
+        figcaption{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px}figcaption .title{font-weight:600;font-size:15px;margin-right:auto}
+        .legend{display:flex;flex-wrap:wrap;gap:2px 14px;font-size:13px}.legend span{white-space:nowrap}svg.key{margin-right:5px;vertical-align:middle}
+        svg.chart{display:block;width:100%;height:auto}
+        svg text{font:10px system-ui,sans-serif;fill:#3b4252}svg .axis{font-size:11px;fill:#1d2330}
         svg .grid{stroke:#e6e8ec}svg .frame{fill:none;stroke:#b8bec9}
         .note{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:6px 0}
+        .note.invalid{background:#fdecea;border-left-color:#c62828}
         ul.problems li{color:#c62828}code{background:#eef0f4;padding:1px 4px;border-radius:3px}
+        @media (max-width:760px){main{padding:16px 12px}svg text{font-size:15px}svg .axis{font-size:16px}}
+        @media (max-width:560px){svg text{font-size:22px}svg .axis{font-size:23px}svg.chart polyline{stroke-width:3.5}table{font-size:12px}}
         """;
+
+    private const string TimeAxis = "time since start (s)";
 
     private static readonly string[] Palette = ["#1565c0", "#2e7d32", "#ef6c00", "#c62828", "#6a1b9a", "#00838f"];
 
@@ -45,19 +56,33 @@ internal static class HtmlReport
         string badge = !result.Health.Valid || !result.Passed ? "bad" : result.Health.Warnings.Count > 0 ? "warn" : "ok";
         html.Append(CultureInfo.InvariantCulture,
             $"<p><span class=\"badge {badge}\">{E(MarkdownReport.Verdict(result))}</span> <span class=\"meta\">target <code>{E(run.Target)}</code> · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s{E(run.WorkersText)} · {E(run.Runtime)} · {run.ProcessorCount} cores</span></p>");
+        if (result.Health.Problems.Count > 0)
+        {
+            html.Append("<div class=\"note invalid\"><b>Invalid run</b> (the figures below do not show what the plan asked for):<ul class=\"problems\">");
+            html.AppendJoin(string.Empty, result.Health.Problems.Select(p => $"<li>{E(p)}</li>"));
+            html.Append("</ul></div>");
+        }
+
+        if (result.Aborted is not null)
+        {
+            html.Append(CultureInfo.InvariantCulture, $"<div class=\"note invalid\"><b>Aborted:</b> {E(result.Aborted)}; the run stopped early, so it covers less than the plan.</div>");
+        }
+
         html.Append("<p class=\"meta\">Response time runs from each call's <b>intended</b> start, so a stalled target shows in the percentiles instead of hiding (coordinated omission); service time runs from the actual start; start lag is the difference.</p>");
 
-        html.Append("<h2>Summary</h2><table><tr><th>scenario</th><th>model</th><th>ok</th><th>failed</th><th>dropped</th><th>rps</th><th>target rps</th><th>data/s</th>");
+        html.Append(CultureInfo.InvariantCulture,
+            $"<h2>Summary</h2><div class=\"wide\"><table><tr><th colspan=\"8\" class=\"blank\"></th><th colspan=\"{run.Percentiles.Count + 1}\" class=\"group\">response time</th></tr>");
+        html.Append("<tr><th>scenario</th><th class=\"t\">model</th><th>ok</th><th>failed</th><th>dropped</th><th>calls/s</th><th>planned/s</th><th>data/s</th>");
         html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<th>{Units.Percentile(p)}</th>")).Append("<th>max</th></tr>");
         foreach (ScenarioResult s in result.Scenarios)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(s.Name)}</td><td>{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
-            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
+                $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Latency(s.ResponseTime.At(p) ?? 0)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Latency(s.ResponseTime.Max)}</td></tr>");
         }
 
-        html.Append("</table>");
+        html.Append("</table></div>");
         Thresholds(html, result);
         Health(html, result.Health);
 
@@ -81,7 +106,7 @@ internal static class HtmlReport
             html.Append(CultureInfo.InvariantCulture, $"<div class=\"note\">{E(note)}</div>");
         }
 
-        html.Append("<table><tr><th>latency</th>");
+        html.Append("<div class=\"wide\"><table><tr><th>latency</th>");
         html.AppendJoin(string.Empty, percentiles.Select(p => $"<th>{Units.Percentile(p)}</th>")).Append("<th>max</th><th>mean</th><th>stddev</th><th>count</th></tr>");
         LatencyRow(html, "response time", s.ResponseTime, percentiles, primary: true);
         LatencyRow(html, "service time", s.ServiceTime, percentiles, primary: false);
@@ -91,25 +116,34 @@ internal static class HtmlReport
             LatencyRow(html, "failed calls", s.FailResponseTime, percentiles, primary: false);
         }
 
-        html.Append("</table><div class=\"charts\">");
-        double[] x = [.. s.Intervals.Select(i => i.EndSeconds)];
-        html.Append(new SvgChart { Title = "Response time over time (per interval)", XLabel = "seconds", YLabel = "response time", LogY = true, FormatY = Units.Micros }
-            .Add("max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, (double)i.Max)))
-            .Add("p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, (double)i.P99)))
-            .Add("p90", Palette[1], s.Intervals.Select(i => (i.EndSeconds, (double)i.P90)))
-            .Add("p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, (double)i.P50)))
+        html.Append("</table></div><div class=\"charts\">");
+
+        // An interval without a successful call has no response time: a gap, not a line down to the axis.
+        static double Measured(IntervalStats i, long value) => i.Ok == 0 ? double.NaN : value;
+        html.Append(new SvgChart { Title = "Response time over time (per interval, log scale)", XLabel = TimeAxis, YLabel = "response time", LogY = true, XFrom = 0, FormatY = Units.Micros }
+            .Add("max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.Max))))
+            .Add("p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P99))))
+            .Add("p90", Palette[1], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P90))))
+            .Add("p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P50))))
             .Render());
 
-        var throughput = new SvgChart { Title = "Throughput over time", XLabel = "seconds", YLabel = "calls per second", FormatY = Units.Rate }
-            .Add("completed/s", Palette[0], s.Intervals.Select(i => (i.EndSeconds, i.Rps)));
+        // Ok and failed calls apart: one "completed" line hides the failures under it when every call fails.
+        static double PerSecond(IntervalStats i, long count) => count / Math.Max(i.Seconds, 1e-9);
+        var throughput = new SvgChart { Title = "Throughput over time (per interval)", XLabel = TimeAxis, YLabel = "calls/s", XFrom = 0, FormatY = Units.Rate }
+            .Add("ok/s", Palette[0], s.Intervals.Select(i => (i.EndSeconds, PerSecond(i, i.Ok))));
+        if (s.Intervals.Any(i => i.Fail > 0))
+        {
+            throughput.Add("failed/s", Palette[3], s.Intervals.Select(i => (i.EndSeconds, PerSecond(i, i.Fail))));
+        }
+
+        if (s.Intervals.Any(i => i.Dropped > 0))
+        {
+            throughput.Add("dropped/s", Palette[5], s.Intervals.Select(i => (i.EndSeconds, PerSecond(i, i.Dropped))));
+        }
+
         if (s.Model == "open")
         {
             throughput.Add("planned/s", Palette[4], s.Intervals.Select(i => (i.EndSeconds, i.Planned)), dashed: true);
-        }
-
-        if (s.Intervals.Any(i => i.Fail > 0))
-        {
-            throughput.Add("failed/s", Palette[3], s.Intervals.Select(i => (i.EndSeconds, i.Fail / Math.Max(i.Seconds, 1e-9))));
         }
 
         html.Append(throughput.Render());
@@ -119,12 +153,12 @@ internal static class HtmlReport
         int maxNines = (int)Math.Ceiling(Nines(100));
         html.Append(new SvgChart
         {
-            Title = "Latency by percentile (distribution)",
-            XLabel = "percentile",
+            Title = "Latency by percentile (whole run, log scales)",
+            XLabel = "percentile (each nine equally spaced)",
             YLabel = "latency",
             LogY = true,
             FormatY = Units.Micros,
-            XTicks = [.. Enumerable.Range(0, maxNines + 1).Select(k => ((double)k, k == 0 ? "p0" : Units.Percentile(100 - (100 / Math.Pow(10, k)))))],
+            XTicks = [.. Enumerable.Range(0, maxNines + 1).Select(k => ((double)k, k == 0 ? "p0" : Units.Percentile(100 - (100 / Math.Pow(10, k))))), (Nines(100), "max")],
         }
             .Add("response time", Palette[0], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ResponseMicros)))
             .Add("service time", Palette[2], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ServiceMicros)), dashed: true)
@@ -138,27 +172,37 @@ internal static class HtmlReport
             return;
         }
 
-        html.Append("<table><tr><th>error</th><th>calls</th><th>share of calls</th></tr>");
+        // Each failed call counts once by its error code and, when it threw, once more by exception
+        // type: two groups, each summing to the failed calls, never one list that double counts.
         long total = s.Ok + s.Fail;
-        foreach ((string code, long count) in s.ErrorsByCode)
+        html.Append(CultureInfo.InvariantCulture,
+            $"<div class=\"wide\"><table class=\"errors\"><tr><th>error</th><th>calls</th><th>share of all calls</th></tr><tr class=\"primary\"><td>failed calls</td><td>{Units.Count(s.Fail)}</td><td>{Share(s.Fail, total)}</td></tr>");
+        ErrorGroup(html, "by error code", s.ErrorsByCode.Select(e => (E(e.Key), e.Value)), total);
+        ErrorGroup(html, "by exception type", s.ErrorsByType.Select(e => ($"<code>{E(e.Key)}</code>", e.Value)), total);
+        html.Append("</table></div>");
+    }
+
+    private static void ErrorGroup(StringBuilder html, string title, IEnumerable<(string Html, long Count)> rows, long total)
+    {
+        (string Html, long Count)[] list = [.. rows];
+        if (list.Length == 0)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(code)}</td><td>{Units.Count(count)}</td><td>{Units.Percent(count / (double)total)}</td></tr>");
+            return;
         }
 
-        foreach ((string type, long count) in s.ErrorsByType)
+        html.Append(CultureInfo.InvariantCulture, $"<tr class=\"section\"><th colspan=\"3\">{title}</th></tr>");
+        foreach ((string text, long count) in list)
         {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>exception <code>{E(type)}</code></td><td>{Units.Count(count)}</td><td>{Units.Percent(count / (double)total)}</td></tr>");
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{text}</td><td>{Units.Count(count)}</td><td>{Share(count, total)}</td></tr>");
         }
-
-        html.Append("</table>");
     }
 
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
     {
         html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
-        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Latency(summary.At(p) ?? 0)}</td>"));
         html.Append(CultureInfo.InvariantCulture,
-            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+            $"<td>{Latency(summary.Max)}</td><td>{Latency(summary.Mean)}</td><td>{Latency(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
     }
 
     private static void Thresholds(StringBuilder html, LoadResult result)
@@ -168,29 +212,65 @@ internal static class HtmlReport
             return;
         }
 
-        html.Append("<h2>Thresholds</h2><table><tr><th>threshold</th><th>scenario</th><th>actual</th><th>result</th></tr>");
+        html.Append("<h2>Thresholds</h2><div class=\"wide\"><table><tr><th>threshold</th><th class=\"t\">scenario</th><th>actual</th><th>result</th></tr>");
         foreach (ThresholdResult t in result.Thresholds)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td><code>{E(t.Threshold)}</code></td><td>{E(t.Scenario)}</td><td>{E(t.ActualText)}</td><td><span class=\"badge {(t.Passed ? "ok" : "bad")}\">{(t.Passed ? "pass" : "fail")}</span></td></tr>");
+                $"<tr><td><code>{E(t.Threshold)}</code></td><td class=\"t\">{E(t.Scenario)}</td><td>{E(t.ActualText)}</td><td><span class=\"badge {(t.Passed ? "ok" : "bad")}\">{(t.Passed ? "pass" : "fail")}</span></td></tr>");
         }
 
-        html.Append("</table>");
+        html.Append("</table></div>");
     }
 
     private static void Health(StringBuilder html, GeneratorHealth h)
     {
-        html.Append("<h2>Generator health</h2><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
+        html.Append("<h2>Generator health</h2><div class=\"wide\"><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
         html.Append(CultureInfo.InvariantCulture,
-            $"<tr><td>{Units.Micros(h.Hiccups.At(50) ?? 0)}</td><td>{Units.Micros(h.Hiccups.At(99) ?? 0)}</td><td>{Units.Micros(h.Hiccups.Max)}</td><td>{h.GcPauseMilliseconds:0.#} ms</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table>");
-        if (h.Problems.Count + h.Warnings.Count > 0)
+            $"<tr><td>{Latency(h.Hiccups.At(50) ?? 0)}</td><td>{Latency(h.Hiccups.At(99) ?? 0)}</td><td>{Latency(h.Hiccups.Max)}</td><td>{Latency(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
+
+        // Problems (why the run is invalid) are shown at the top, beside the verdict; warnings here.
+        if (h.Warnings.Count > 0)
         {
-            html.Append("<ul class=\"problems\">");
-            html.AppendJoin(string.Empty, h.Problems.Select(p => $"<li><b>invalid:</b> {E(p)}</li>"));
-            html.Append("</ul><ul>");
+            html.Append("<ul>");
             html.AppendJoin(string.Empty, h.Warnings.Select(w => $"<li>warning: {E(w)}</li>"));
             html.Append("</ul>");
         }
+    }
+
+    /// <summary>
+    /// A latency to three significant digits, the histograms' own precision, trailing zeros kept so a
+    /// column reads alike (<c>48.0 ms</c>, <c>337 ms</c>, <c>2.46 ms</c>); whole microseconds below 100 µs
+    /// (the histograms count in µs), one decimal for means there.
+    /// </summary>
+    internal static string Latency(double micros)
+    {
+        if (micros < 99.95)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{micros:0.#} µs");
+        }
+
+        (double value, string unit) = micros switch
+        {
+            < 999.5 => (micros, "µs"),
+            < 999_500 => (micros / 1_000, "ms"),
+            _ => (micros / 1_000_000, "s"),
+        };
+        string format = value switch
+        {
+            >= 99.95 => "0",
+            >= 9.995 => "0.0",
+            _ => "0.00",
+        };
+        return value.ToString(format, CultureInfo.InvariantCulture) + " " + unit;
+    }
+
+    /// <summary>A share of calls with two decimals, so a column aligns; tiny shares keep their digits (<c>0.004%</c>).</summary>
+    private static string Share(long count, long total)
+    {
+        double percent = count * 100.0 / Math.Max(total, 1);
+        return percent >= 0.01 || percent == 0
+            ? string.Create(CultureInfo.InvariantCulture, $"{percent:0.00}%")
+            : Units.Percent(percent / 100);
     }
 
     private static string E(string text) => WebUtility.HtmlEncode(text);

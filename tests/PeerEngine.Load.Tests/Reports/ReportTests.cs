@@ -86,7 +86,7 @@ public sealed partial class ReportTests : IAsyncLifetime
         Assert.DoesNotMatch("(src|href)=\"https?:", html);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
 
-        // Three charts per scenario, each with drawn lines.
+        // Three charts per scenario, each with drawn lines, beside its title.
         Assert.Equal(3 * _result.Scenarios.Count, Svg().Count(html));
         Assert.Contains("Response time over time", html, StringComparison.Ordinal);
         Assert.Contains("Throughput over time", html, StringComparison.Ordinal);
@@ -96,6 +96,81 @@ public sealed partial class ReportTests : IAsyncLifetime
         Assert.Contains("System.InvalidOperationException", html, StringComparison.Ordinal);
         Assert.Contains("flood, &quot;quoted&quot;", html, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Html_charts_have_axis_labels_with_units_and_legends()
+    {
+        string html = HtmlReport.Write(_result);
+
+        // Each axis names its quantity and unit; latency ticks carry their unit (µs, ms, s).
+        // Flood fails every call, so its response-time and percentile charts have no point to draw and say so.
+        Assert.Equal(2, Occurrences(html, ">no data</text>"));
+        Assert.Equal((2 * _result.Scenarios.Count) - 1, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
+        Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">calls/s</text>"));
+        Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">response time</text>"));
+        Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
+        Assert.Matches("class=\"tick\">[0-9.]+ (µs|ms|s)</text>", html);
+
+        // Legends are HTML beside each chart's title (they wrap on a narrow screen), one key per line drawn.
+        Assert.Equal(3 * _result.Scenarios.Count, Occurrences(html, "<figcaption>"));
+        foreach (string key in new[] { "max", "p99", "p90", "p50", "ok/s", "failed/s", "planned/s", "response time", "service time" })
+        {
+            Assert.Contains($"</svg>{key}</span>", html, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Html_tables_scroll_on_a_narrow_screen_and_charts_enlarge_their_text()
+    {
+        string html = HtmlReport.Write(_result);
+
+        Assert.Equal(Occurrences(html, "<table"), Occurrences(html, "<div class=\"wide\"><table"));
+        Assert.Contains(".wide{overflow-x:auto", html, StringComparison.Ordinal);
+        Assert.Matches("@media \\(max-width:560px\\)\\{svg text\\{font-size:[0-9]+px\\}svg \\.axis\\{font-size:23px\\}", html);
+        Assert.Equal(23, SvgChart.NarrowFontSize);
+    }
+
+    [Fact]
+    public void Html_error_table_groups_codes_and_exception_types_under_the_failed_total()
+    {
+        string html = HtmlReport.Write(_result);
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+
+        Assert.Contains($"<tr class=\"primary\"><td>failed calls</td><td>{Units.Count(flood.Fail)}</td><td>100.00%</td></tr>", html, StringComparison.Ordinal);
+        Assert.Equal(_result.Scenarios.Count, Occurrences(html, "<tr class=\"section\"><th colspan=\"3\">by error code</th></tr>"));
+        // Echo's failures are returned codes, flood's are thrown: only flood has an exception-type group.
+        Assert.Equal(1, Occurrences(html, "<tr class=\"section\"><th colspan=\"3\">by exception type</th></tr>"));
+    }
+
+    [Fact]
+    public void Html_says_why_a_run_is_invalid_or_aborted_before_its_numbers()
+    {
+        LoadResult bad = _result with
+        {
+            Aborted = "p99>2s on echo (2.5 s) at 4 s",
+            Health = _result.Health with { Valid = false, Problems = ["echo: target rate not achieved"] },
+        };
+
+        string html = HtmlReport.Write(bad);
+        int summary = html.IndexOf("<h2>Summary</h2>", StringComparison.Ordinal);
+
+        Assert.InRange(html.IndexOf("<b>Invalid run</b>", StringComparison.Ordinal), 0, summary);
+        Assert.InRange(html.IndexOf("<li>echo: target rate not achieved</li>", StringComparison.Ordinal), 0, summary);
+        Assert.InRange(html.IndexOf("<b>Aborted:</b> p99&gt;2s on echo (2.5 s) at 4 s", StringComparison.Ordinal), 0, summary);
+        Assert.Contains("INVALID RUN, ABORTED", html, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(5, "5 µs")]
+    [InlineData(18.24, "18.2 µs")]
+    [InlineData(164, "164 µs")]
+    [InlineData(999.7, "1.00 ms")]
+    [InlineData(2_460, "2.46 ms")]
+    [InlineData(48_000, "48.0 ms")]
+    [InlineData(336_900, "337 ms")]
+    [InlineData(1_356_000, "1.36 s")]
+    public void Html_latencies_have_three_significant_digits(double micros, string expected) =>
+        Assert.Equal(expected, HtmlReport.Latency(micros));
 
     [Fact]
     public void Markdown_shows_every_percentile_and_the_thresholds()
@@ -124,6 +199,9 @@ public sealed partial class ReportTests : IAsyncLifetime
         Assert.Equal(echo.ResponseTime.At(99), merged.GetValueAtPercentile(99));
         Assert.Equal(echo.ResponseTime.Max, merged.GetMaxValue());
     }
+
+    private static int Occurrences(string text, string part) =>
+        (text.Length - text.Replace(part, string.Empty, StringComparison.Ordinal).Length) / part.Length;
 
     private static double Number(string text) => double.Parse(text, System.Globalization.CultureInfo.InvariantCulture);
 
