@@ -1,4 +1,4 @@
-using PeerEngine.Connections.Internal;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections;
 

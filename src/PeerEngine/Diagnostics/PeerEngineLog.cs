@@ -16,6 +16,9 @@ internal static partial class PeerEngineLog
     [LoggerMessage(102, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: {Active} connections open, the limit is {Limit} (option MaxConnections)")]
     public static partial void ConnectionRejected(ILogger logger, EndPoint? remoteEndPoint, int active, int limit);
 
+    [LoggerMessage(104, LogLevel.Warning, "Connection from {RemoteEndPoint} refused: fewer than {Reserve} file descriptors left below the limit of {Limit}, kept for the runtime")]
+    public static partial void ConnectionRefusedNearDescriptorLimit(ILogger logger, EndPoint? remoteEndPoint, int reserve, long limit);
+
     [LoggerMessage(103, LogLevel.Error, "Accepting on {EndPoint} failed; accepting again in {BackoffMs} ms, open connections are still served")]
     public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, double backoffMs, Exception exception);
 

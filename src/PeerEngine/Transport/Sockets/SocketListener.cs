@@ -127,6 +127,15 @@ internal sealed class SocketListener : IConnectionListener
     /// </summary>
     private SocketConnection? TryStart(Socket accepted)
     {
+        if (DescriptorLimit.IsNearLimit(accepted.Handle))
+        {
+            // Whatever the connection cap, the last descriptors are the runtime's: refused at once.
+            PeerEngineLog.ConnectionRefusedNearDescriptorLimit(_logger, accepted.RemoteEndPoint, DescriptorLimit.RuntimeReserve, DescriptorLimit.SoftLimit ?? 0);
+            _metrics.RejectedConnections.Add(1);
+            accepted.Dispose();
+            return null;
+        }
+
         try
         {
             if (accepted.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace PeerEngine.Connections.Internal;
+namespace PeerEngine.Transport.Sockets;
 
 /// <summary>
 /// The process's open-file limit, read from /proc/self/limits. At that limit every .NET server
@@ -10,6 +10,27 @@ namespace PeerEngine.Connections.Internal;
 internal static class DescriptorLimit
 {
     private const int MinimumReserve = 64;
+
+    /// <summary>
+    /// Descriptors always left to the runtime, whatever the connection cap says. At the very limit the
+    /// runtime itself fails to open what it needs (strace: a new thread's pipe, a lazily loaded
+    /// assembly, /proc/sys/vm/overcommit_memory) and aborts with "Out of memory." — seen here in a
+    /// child under prlimit 256 with the cap set above the limit.
+    /// </summary>
+    public const int RuntimeReserve = 32;
+
+    private static readonly long? s_softLimit = ReadSoftLimit();
+
+    /// <summary>
+    /// Whether a descriptor just opened leaves fewer than <see cref="RuntimeReserve"/> free. Linux
+    /// gives out the lowest free number, so descriptor <paramref name="descriptor"/> means all below
+    /// it are in use: a check that costs nothing, where counting /proc/self/fd would cost a directory read.
+    /// </summary>
+    public static bool IsNearLimit(nint descriptor) =>
+        s_softLimit is { } limit && descriptor >= limit - RuntimeReserve;
+
+    /// <summary>The soft limit this process started with; <c>null</c> when unknown or unlimited.</summary>
+    public static long? SoftLimit => s_softLimit;
 
     /// <summary>
     /// The limit, less the descriptors already open (the runtime alone holds about 70 when a node
