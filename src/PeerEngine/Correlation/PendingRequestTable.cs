@@ -9,7 +9,10 @@ namespace PeerEngine.Correlation;
 /// <param name="observer">Told after every removal, outside the lock.</param>
 internal sealed class PendingRequestTable(IPendingRequestObserver? observer = null)
 {
-    private readonly Dictionary<uint, PendingRequest> _pending = [];
+    // Made on the first request: a connection that only answers (most of a server's) never needs
+    // one, and 10,000 idle connections should not carry 10,000 empty dictionaries (issue 3). The
+    // table locks itself: it is internal, and nothing outside locks on it.
+    private Dictionary<uint, PendingRequest>? _pending;
     private uint _lastId;
     private bool _closed;
 
@@ -21,9 +24,9 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     {
         get
         {
-            lock (_pending)
+            lock (this)
             {
-                return _pending.Count;
+                return _pending?.Count ?? 0;
             }
         }
     }
@@ -35,7 +38,7 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     public PendingRequest? TryAdd(TimeSpan timeout, CancellationToken cancellationToken)
     {
         PendingRequest request;
-        lock (_pending)
+        lock (this)
         {
             if (_closed)
             {
@@ -47,10 +50,10 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
             {
                 id = unchecked(++_lastId);
             }
-            while (id == 0 || _pending.ContainsKey(id));
+            while (id == 0 || (_pending?.ContainsKey(id) ?? false));
 
             request = PendingRequest.Rent(this, id);
-            _pending.Add(id, request);
+            (_pending ??= []).Add(id, request);
         }
 
         request.Arm(timeout, cancellationToken);
@@ -61,9 +64,10 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     public bool TryTake(uint id, out PendingRequest request)
     {
         bool removed;
-        lock (_pending)
+        lock (this)
         {
-            removed = _pending.Remove(id, out request!);
+            request = null!;
+            removed = _pending?.Remove(id, out request!) ?? false;
         }
 
         if (removed)
@@ -78,9 +82,10 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     public bool TryRemove(PendingRequest request)
     {
         bool removed;
-        lock (_pending)
+        lock (this)
         {
-            removed = _pending.TryGetValue(request.Id, out PendingRequest? current)
+            removed = _pending is not null
+                && _pending.TryGetValue(request.Id, out PendingRequest? current)
                 && ReferenceEquals(current, request)
                 && _pending.Remove(request.Id);
         }
@@ -97,10 +102,10 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     public void FailAll(Exception error)
     {
         PendingRequest[] failed;
-        lock (_pending)
+        lock (this)
         {
             _closed = true;
-            if (_pending.Count == 0)
+            if (_pending is null || _pending.Count == 0)
             {
                 return;
             }
