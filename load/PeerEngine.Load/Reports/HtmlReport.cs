@@ -78,8 +78,8 @@ internal static class HtmlReport
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
-            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Latency(s.ResponseTime.At(p) ?? 0)}</td>"));
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Latency(s.ResponseTime.Max)}</td></tr>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
         }
 
         html.Append("</table></div>");
@@ -200,9 +200,9 @@ internal static class HtmlReport
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
     {
         html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
-        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Latency(summary.At(p) ?? 0)}</td>"));
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
         html.Append(CultureInfo.InvariantCulture,
-            $"<td>{Latency(summary.Max)}</td><td>{Latency(summary.Mean)}</td><td>{Latency(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
     }
 
     private static void Thresholds(StringBuilder html, LoadResult result)
@@ -226,7 +226,7 @@ internal static class HtmlReport
     {
         html.Append("<h2>Generator health</h2><div class=\"wide\"><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
         html.Append(CultureInfo.InvariantCulture,
-            $"<tr><td>{Latency(h.Hiccups.At(50) ?? 0)}</td><td>{Latency(h.Hiccups.At(99) ?? 0)}</td><td>{Latency(h.Hiccups.Max)}</td><td>{Latency(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
+            $"<tr><td>{Units.Micros(h.Hiccups.At(50) ?? 0)}</td><td>{Units.Micros(h.Hiccups.At(99) ?? 0)}</td><td>{Units.Micros(h.Hiccups.Max)}</td><td>{Units.Micros(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
 
         // Problems (why the run is invalid) are shown at the top, beside the verdict; warnings here.
         if (h.Warnings.Count > 0)
@@ -235,33 +235,6 @@ internal static class HtmlReport
             html.AppendJoin(string.Empty, h.Warnings.Select(w => $"<li>warning: {E(w)}</li>"));
             html.Append("</ul>");
         }
-    }
-
-    /// <summary>
-    /// A latency to three significant digits, the histograms' own precision, trailing zeros kept so a
-    /// column reads alike (<c>48.0 ms</c>, <c>337 ms</c>, <c>2.46 ms</c>); whole microseconds below 100 µs
-    /// (the histograms count in µs), one decimal for means there.
-    /// </summary>
-    internal static string Latency(double micros)
-    {
-        if (micros < 99.95)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"{micros:0.#} µs");
-        }
-
-        (double value, string unit) = micros switch
-        {
-            < 999.5 => (micros, "µs"),
-            < 999_500 => (micros / 1_000, "ms"),
-            _ => (micros / 1_000_000, "s"),
-        };
-        string format = value switch
-        {
-            >= 99.95 => "0",
-            >= 9.995 => "0.0",
-            _ => "0.00",
-        };
-        return value.ToString(format, CultureInfo.InvariantCulture) + " " + unit;
     }
 
     /// <summary>A share of calls with two decimals, so a column aligns; tiny shares keep their digits (<c>0.004%</c>).</summary>

@@ -169,8 +169,31 @@ public sealed partial class ReportTests : IAsyncLifetime
     [InlineData(48_000, "48.0 ms")]
     [InlineData(336_900, "337 ms")]
     [InlineData(1_356_000, "1.36 s")]
-    public void Html_latencies_have_three_significant_digits(double micros, string expected) =>
-        Assert.Equal(expected, HtmlReport.Latency(micros));
+    public void Latencies_have_three_significant_digits(double micros, string expected) =>
+        Assert.Equal(expected, Units.Micros(micros));
+
+    [Fact]
+    public void A_latency_reads_the_same_in_thresholds_warnings_and_every_reports_tables()
+    {
+        // 280.83 ms was "280.83 ms" in a threshold's actual column and a generator warning, "281 ms" in the HTML tables.
+        var hiccups = new LatencySummary { Max = 280_830, Percentiles = [new PercentileValue(99, 280_830)] };
+        Assert.Equal("281 ms", Threshold.Parse("p99<100ms").Show(280_830));
+        Assert.Contains("stalled for up to 281 ms", Assert.Single(RunValidity.Judge([], hiccups, 0).Warnings), StringComparison.Ordinal);
+
+        LoadResult stalled = _result with { Health = _result.Health with { Hiccups = hiccups } };
+        string p99 = Units.Micros(_result.Scenario("echo").ResponseTime.At(99)!.Value);
+        ThresholdResult threshold = Assert.Single(_result.Thresholds);
+        Assert.Equal(p99, threshold.ActualText);
+
+        var console = new StringWriter();
+        ConsoleReport.Write(stalled, Consoles.Create(console));
+        foreach (string report in new[] { HtmlReport.Write(stalled), MarkdownReport.Write(stalled), console.ToString() })
+        {
+            Assert.Contains("281 ms", report, StringComparison.Ordinal);
+            Assert.Contains(p99, report, StringComparison.Ordinal);
+            Assert.DoesNotContain("280.83", report, StringComparison.Ordinal);
+        }
+    }
 
     [Fact]
     public void Markdown_shows_every_percentile_and_the_thresholds()

@@ -22,7 +22,7 @@ public sealed class AbortWatchTests
         Assert.Null(Fired("errors>50%", "echo", intervals));
         Assert.Equal("errors>=35% on echo (35%) at 2 s", Fired("errors>=35%", "echo", intervals));
         Assert.Equal("fail-count>=70 on echo (70) at 2 s", Fired("fail-count>=70", "echo", intervals));
-        Assert.Equal("p99>1ms on echo (2 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
+        Assert.Equal("p99>1ms on echo (2.00 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
         Assert.Null(Fired("churn:p99>1ms", "echo", intervals));
     }
 
