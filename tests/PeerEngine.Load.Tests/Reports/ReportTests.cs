@@ -103,12 +103,12 @@ public sealed partial class ReportTests : IAsyncLifetime
         string html = HtmlReport.Write(_result);
 
         // Each axis names its quantity and unit; latency ticks carry their unit (µs, ms, s).
-        // Flood fails every call, so its response-time and percentile charts have no point to draw and say so.
-        Assert.Equal(2, Occurrences(html, ">no data</text>"));
-        Assert.Equal((2 * _result.Scenarios.Count) - 1, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
+        // Flood fails every call: its latency charts show the failed calls' (below), so no chart is empty.
+        Assert.Equal(0, Occurrences(html, ">no data</text>"));
+        Assert.Equal(2 * _result.Scenarios.Count, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
         Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">calls/s</text>"));
         Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">response time</text>"));
-        Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
+        Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
         Assert.Matches("class=\"tick\">[0-9.]+ (µs|ms|s)</text>", html);
 
         // Legends are HTML beside each chart's title (they wrap on a narrow screen), one key per line drawn.
@@ -117,6 +117,32 @@ public sealed partial class ReportTests : IAsyncLifetime
         {
             Assert.Contains($"</svg>{key}</span>", html, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Html_charts_the_failed_calls_latency_when_every_call_failed_and_says_so()
+    {
+        string html = HtmlReport.Write(_result);
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        string section = html[html.IndexOf("<h2 id=\"flood", StringComparison.Ordinal)..];
+
+        Assert.Equal(0, flood.Ok);
+        Assert.Equal(1, Occurrences(html, "<b>Every call failed</b>: the latency charts below show the response time of the failed calls"));
+        Assert.Contains("Response time of failed calls over time (every call failed;", section, StringComparison.Ordinal);
+        Assert.Contains("Latency of failed calls by percentile (every call failed;", section, StringComparison.Ordinal);
+        Assert.Contains("class=\"axis\">response time of failed calls</text>", section, StringComparison.Ordinal);
+        foreach (string key in new[] { "failed max", "failed p99", "failed p90", "failed p50", "response time of failed calls" })
+        {
+            Assert.Contains($"</svg>{key}</span>", section, StringComparison.Ordinal);
+        }
+
+        // Lines drawn in both latency charts (the flood's third chart is throughput), none claiming to be answers' latency.
+        Assert.DoesNotContain(">no data</text>", section, StringComparison.Ordinal);
+        Assert.True(Polyline().Count(section) >= 4 + 1 + 2);
+        Assert.DoesNotContain("</svg>service time</span>", section, StringComparison.Ordinal);
+
+        // The echo scenario had answers: its charts are the usual ones.
+        Assert.Contains("Response time over time (per interval, log scale)", html[..html.IndexOf("<h2 id=\"flood", StringComparison.Ordinal)], StringComparison.Ordinal);
     }
 
     [Fact]
