@@ -155,7 +155,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
     {
         ScenarioProps[] scenarios = [.. settings.Scenarios.Select(name =>
         {
-            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoints, settings.PayloadBytes, settings.Connections);
+            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoints, settings.PayloadBytes, settings.Connections, targetInProcess: settings.Target.Kind == TargetKind.Embedded);
             return scenario with
             {
                 Simulations = simulations,

@@ -142,9 +142,15 @@ internal static class LoadCommand
             {
                 return await new LoadApp(console, output, input ?? Console.In).RunAsync(settings, ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is UsageException or WorkerFailedException)
+            catch (Exception e) when (e is UsageException or WorkerFailedException or GeneratorFailedException)
             {
                 await error.WriteLineAsync($"error: {e.Message}").ConfigureAwait(false);
+                return ExitCodes.Error;
+            }
+            catch (Exception e) when (GeneratorErrors.IsGeneratorFailure(e))
+            {
+                // The tool's own limit, not the target's doing (writing the reports, say): one line that says which.
+                await error.WriteLineAsync($"error: {GeneratorErrors.Describe(e)}").ConfigureAwait(false);
                 return ExitCodes.Error;
             }
             catch (Exception e) when (PeerEngineClient.IsConnectionFailure(e))

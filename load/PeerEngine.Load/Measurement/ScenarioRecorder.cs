@@ -14,6 +14,21 @@ internal sealed class ScenarioRecorder : IDisposable
     public const long HighestMicros = 3_600_000_000;
     public const int Digits = 3;
 
+    /// <summary>
+    /// Sampling an interval loads assemblies on first use (System.Threading.Tasks for the recorder's
+    /// phase flip, System.IO.Compression for the log), and loading one takes a file descriptor. First
+    /// used at the end of the first interval, they failed (FileNotFoundException) in a churn run that
+    /// had used every descriptor; one sample here, before any call, loads them for the whole run.
+    /// </summary>
+    private static readonly Lazy<bool> SamplingLoaded = new(static () =>
+    {
+        Recorder recorder = NewRecorder();
+        recorder.RecordValue(1);
+        using var writer = new HistogramLogWriter(Stream.Null);
+        writer.Append(recorder.GetIntervalHistogram());
+        return true;
+    });
+
     private readonly Recorder _response = NewRecorder();
     private readonly Recorder _service = NewRecorder();
     private readonly Recorder _lag = NewRecorder();
@@ -37,6 +52,7 @@ internal sealed class ScenarioRecorder : IDisposable
 
     public ScenarioRecorder(long timestampFrequency, DateTimeOffset startedUtc)
     {
+        _ = SamplingLoaded.Value;
         _microsPerTick = 1_000_000.0 / timestampFrequency;
         _startedUtc = startedUtc;
         _inLogOrder = [_response, _service, _lag, _failResponse];

@@ -101,28 +101,28 @@ internal sealed class ScenarioTotals
         }
     }
 
-    private SpectrumPoint[] Spectrum()
+    /// <summary>
+    /// The percentiles a spectrum of <paramref name="count"/> samples is drawn at: 1 − 10^(−k/4), evenly
+    /// spaced on the log "number of nines" axis the chart uses, stopping once the histogram has fewer
+    /// samples than the next level resolves, then 100 (the max).
+    /// </summary>
+    public static IReadOnlyList<double> SpectrumPercentiles(long count)
     {
-        if (Response.TotalCount == 0)
+        var percentiles = new List<double>();
+        for (int k = 0; k == 0 || Math.Pow(10, k / 4.0) <= count; k++)
         {
-            return [];
+            percentiles.Add(100 * (1 - Math.Pow(10, -k / 4.0)));
         }
 
-        // Points at 1 − 10^(−k/4): evenly spaced on the log "number of nines" axis the chart uses,
-        // stopping once the histogram has fewer samples than the next level resolves.
-        var points = new List<SpectrumPoint>();
-        for (int k = 0; ; k++)
-        {
-            double percentile = 100 * (1 - Math.Pow(10, -k / 4.0));
-            if (k > 0 && Math.Pow(10, k / 4.0) > Response.TotalCount)
-            {
-                break;
-            }
-
-            points.Add(new SpectrumPoint(Math.Round(percentile, 6), Response.GetValueAtPercentile(percentile), Service.GetValueAtPercentile(percentile)));
-        }
-
-        points.Add(new SpectrumPoint(100, Response.GetMaxValue(), Service.GetMaxValue()));
-        return [.. points];
+        percentiles.Add(100);
+        return percentiles;
     }
+
+    /// <summary>The value at <paramref name="percentile"/>, the max at 100.</summary>
+    public static long ValueAt(HistogramBase histogram, double percentile) =>
+        percentile >= 100 ? histogram.GetMaxValue() : histogram.GetValueAtPercentile(percentile);
+
+    private SpectrumPoint[] Spectrum() => Response.TotalCount == 0
+        ? []
+        : [.. SpectrumPercentiles(Response.TotalCount).Select(p => new SpectrumPoint(Math.Round(p, 6), ValueAt(Response, p), ValueAt(Service, p)))];
 }

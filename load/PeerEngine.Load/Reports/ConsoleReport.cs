@@ -58,7 +58,7 @@ internal static class ConsoleReport
 
         GeneratorHealth h = result.Health;
         console.MarkupLine(Markup.Escape(
-            $"generator: hiccups p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; GC pauses {h.GcPauseMilliseconds:0.#} ms; CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores"));
+            $"generator: hiccups p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; GC pauses {Units.Micros(h.GcPauseMilliseconds * 1000)}; CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores"));
         foreach (string problem in h.Problems)
         {
             console.MarkupLine($"[red]invalid run:[/] {Markup.Escape(problem)}");

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using HdrHistogram;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Running;
 
@@ -78,8 +79,8 @@ internal static class HtmlReport
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
-            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Latency(s.ResponseTime.At(p) ?? 0)}</td>"));
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Latency(s.ResponseTime.Max)}</td></tr>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
         }
 
         html.Append("</table></div>");
@@ -118,13 +119,32 @@ internal static class HtmlReport
 
         html.Append("</table></div><div class=\"charts\">");
 
-        // An interval without a successful call has no response time: a gap, not a line down to the axis.
-        static double Measured(IntervalStats i, long value) => i.Ok == 0 ? double.NaN : value;
-        html.Append(new SvgChart { Title = "Response time over time (per interval, log scale)", XLabel = TimeAxis, YLabel = "response time", LogY = true, XFrom = 0, FormatY = Units.Micros }
-            .Add("max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.Max))))
-            .Add("p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P99))))
-            .Add("p90", Palette[1], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P90))))
-            .Add("p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, Measured(i, i.P50))))
+        // When every call failed there is no answer's latency to chart: the failures' own is shown
+        // instead (the histogram log keeps it, tagged), and said so, rather than two empty charts.
+        bool failuresOnly = s.Ok == 0 && s.Fail > 0;
+        (IReadOnlyList<IntervalStats> timeline, HistogramBase? failed) = failuresOnly ? FailedCalls(s) : (s.Intervals, null);
+        string prefix = failuresOnly ? "failed " : string.Empty;
+        if (failuresOnly)
+        {
+            html.Append("<div class=\"note invalid\"><b>Every call failed</b>: the latency charts below show the response time of the failed calls (from the intended start to the failure), not of answers.</div>");
+        }
+
+        // An interval without a call of the kind charted has no response time: a gap, not a line down to the axis.
+        long Charted(IntervalStats i) => failuresOnly ? i.Fail : i.Ok;
+        double Measured(IntervalStats i, long value) => Charted(i) == 0 ? double.NaN : value;
+        html.Append(new SvgChart
+        {
+            Title = failuresOnly ? "Response time of failed calls over time (every call failed; per interval, log scale)" : "Response time over time (per interval, log scale)",
+            XLabel = TimeAxis,
+            YLabel = failuresOnly ? "response time of failed calls" : "response time",
+            LogY = true,
+            XFrom = 0,
+            FormatY = Units.Micros,
+        }
+            .Add(prefix + "max", Palette[3], timeline.Select(i => (i.EndSeconds, Measured(i, i.Max))))
+            .Add(prefix + "p99", Palette[2], timeline.Select(i => (i.EndSeconds, Measured(i, i.P99))))
+            .Add(prefix + "p90", Palette[1], timeline.Select(i => (i.EndSeconds, Measured(i, i.P90))))
+            .Add(prefix + "p50", Palette[0], timeline.Select(i => (i.EndSeconds, Measured(i, i.P50))))
             .Render());
 
         // Ok and failed calls apart: one "completed" line hides the failures under it when every call fails.
@@ -149,21 +169,29 @@ internal static class HtmlReport
         html.Append(throughput.Render());
 
         // The spectrum's x axis counts nines: x = log10(1 / (1 − p)), so p90, p99, p99.9 are evenly spaced.
-        double Nines(double p) => p >= 100 ? Math.Log10(Math.Max(s.ResponseTime.Count, 10)) : Math.Log10(100 / (100 - p));
+        long count = failed?.TotalCount ?? s.ResponseTime.Count;
+        double Nines(double p) => p >= 100 ? Math.Log10(Math.Max(count, 10)) : Math.Log10(100 / (100 - p));
         int maxNines = (int)Math.Ceiling(Nines(100));
-        html.Append(new SvgChart
+        var spectrum = new SvgChart
         {
-            Title = "Latency by percentile (whole run, log scales)",
+            Title = failuresOnly ? "Latency of failed calls by percentile (every call failed; whole run, log scales)" : "Latency by percentile (whole run, log scales)",
             XLabel = "percentile (each nine equally spaced)",
             YLabel = "latency",
             LogY = true,
             FormatY = Units.Micros,
             XTicks = [.. Enumerable.Range(0, maxNines + 1).Select(k => ((double)k, k == 0 ? "p0" : Units.Percentile(100 - (100 / Math.Pow(10, k))))), (Nines(100), "max")],
+        };
+        if (failed is not null)
+        {
+            spectrum.Add("response time of failed calls", Palette[3], ScenarioTotals.SpectrumPercentiles(failed.TotalCount).Select(p => (Nines(p), (double)ScenarioTotals.ValueAt(failed, p))));
         }
-            .Add("response time", Palette[0], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ResponseMicros)))
-            .Add("service time", Palette[2], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ServiceMicros)), dashed: true)
-            .Render());
-        html.Append("</div>");
+        else
+        {
+            spectrum.Add("response time", Palette[0], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ResponseMicros)))
+                .Add("service time", Palette[2], s.Spectrum.Select(p => (Nines(p.Percentile), (double)p.ServiceMicros)), dashed: true);
+        }
+
+        html.Append(spectrum.Render()).Append("</div>");
 
         html.Append("<h3>Errors</h3>");
         if (s.Fail == 0)
@@ -180,6 +208,27 @@ internal static class HtmlReport
         ErrorGroup(html, "by error code", s.ErrorsByCode.Select(e => (E(e.Key), e.Value)), total);
         ErrorGroup(html, "by exception type", s.ErrorsByType.Select(e => ($"<code>{E(e.Key)}</code>", e.Value)), total);
         html.Append("</table></div>");
+    }
+
+    /// <summary>
+    /// The failed calls' response time per interval and over the whole run, from the histogram log's
+    /// <c>fail</c> entries (the k-th belongs to interval k); no timeline and no histogram without a log.
+    /// </summary>
+    private static (IReadOnlyList<IntervalStats> Timeline, HistogramBase? Whole) FailedCalls(ScenarioResult s)
+    {
+        if (s.HistogramLog is null)
+        {
+            return ([], null);
+        }
+
+        HistogramBase[] entries = [.. HistogramLogTags.Read(s.HistogramLog).Where(h => h.Tag == HistogramLogTags.FailResponse)];
+        LongHistogram whole = ScenarioTotals.NewHistogram();
+        foreach (HistogramBase entry in entries)
+        {
+            whole.Add(entry);
+        }
+
+        return ([.. s.Intervals.Zip(entries, (interval, entry) => interval.WithLatencies(entry))], whole.TotalCount > 0 ? whole : null);
     }
 
     private static void ErrorGroup(StringBuilder html, string title, IEnumerable<(string Html, long Count)> rows, long total)
@@ -200,9 +249,9 @@ internal static class HtmlReport
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
     {
         html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
-        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Latency(summary.At(p) ?? 0)}</td>"));
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
         html.Append(CultureInfo.InvariantCulture,
-            $"<td>{Latency(summary.Max)}</td><td>{Latency(summary.Mean)}</td><td>{Latency(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
     }
 
     private static void Thresholds(StringBuilder html, LoadResult result)
@@ -226,7 +275,7 @@ internal static class HtmlReport
     {
         html.Append("<h2>Generator health</h2><div class=\"wide\"><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
         html.Append(CultureInfo.InvariantCulture,
-            $"<tr><td>{Latency(h.Hiccups.At(50) ?? 0)}</td><td>{Latency(h.Hiccups.At(99) ?? 0)}</td><td>{Latency(h.Hiccups.Max)}</td><td>{Latency(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
+            $"<tr><td>{Units.Micros(h.Hiccups.At(50) ?? 0)}</td><td>{Units.Micros(h.Hiccups.At(99) ?? 0)}</td><td>{Units.Micros(h.Hiccups.Max)}</td><td>{Units.Micros(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
 
         // Problems (why the run is invalid) are shown at the top, beside the verdict; warnings here.
         if (h.Warnings.Count > 0)
@@ -235,33 +284,6 @@ internal static class HtmlReport
             html.AppendJoin(string.Empty, h.Warnings.Select(w => $"<li>warning: {E(w)}</li>"));
             html.Append("</ul>");
         }
-    }
-
-    /// <summary>
-    /// A latency to three significant digits, the histograms' own precision, trailing zeros kept so a
-    /// column reads alike (<c>48.0 ms</c>, <c>337 ms</c>, <c>2.46 ms</c>); whole microseconds below 100 µs
-    /// (the histograms count in µs), one decimal for means there.
-    /// </summary>
-    internal static string Latency(double micros)
-    {
-        if (micros < 99.95)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"{micros:0.#} µs");
-        }
-
-        (double value, string unit) = micros switch
-        {
-            < 999.5 => (micros, "µs"),
-            < 999_500 => (micros / 1_000, "ms"),
-            _ => (micros / 1_000_000, "s"),
-        };
-        string format = value switch
-        {
-            >= 99.95 => "0",
-            >= 9.995 => "0.0",
-            _ => "0.00",
-        };
-        return value.ToString(format, CultureInfo.InvariantCulture) + " " + unit;
     }
 
     /// <summary>A share of calls with two decimals, so a column aligns; tiny shares keep their digits (<c>0.004%</c>).</summary>

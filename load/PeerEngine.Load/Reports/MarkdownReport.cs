@@ -75,7 +75,7 @@ internal static class MarkdownReport
         md.Append(CultureInfo.InvariantCulture,
             $"Hiccups (1 ms sleep overshoot) p50 {Units.Micros(h.Hiccups.At(50) ?? 0)}, p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; ");
         md.Append(CultureInfo.InvariantCulture,
-            $"GC pauses {h.GcPauseMilliseconds:0.#} ms (gen0 {h.Gen0Collections}, gen1 {h.Gen1Collections}, gen2 {h.Gen2Collections}); CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores.\n\n");
+            $"GC pauses {Units.Micros(h.GcPauseMilliseconds * 1000)} (gen0 {h.Gen0Collections}, gen1 {h.Gen1Collections}, gen2 {h.Gen2Collections}); CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores.\n\n");
         foreach (string problem in h.Problems)
         {
             md.Append(CultureInfo.InvariantCulture, $"- **invalid:** {problem}\n");

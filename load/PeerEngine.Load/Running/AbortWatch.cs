@@ -70,5 +70,14 @@ internal sealed class AbortWatch : IDisposable
         }
     }
 
+    /// <summary>Stops the run for a reason of the generator's own (it failed); the first reason, of a rule or this, is kept.</summary>
+    public void Stop(string reason)
+    {
+        if (Interlocked.CompareExchange(ref _reason, reason, null) is null)
+        {
+            _stop.Cancel();
+        }
+    }
+
     public void Dispose() => _stop.Dispose();
 }

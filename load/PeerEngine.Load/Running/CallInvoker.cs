@@ -31,9 +31,29 @@ internal sealed class CallInvoker(ScenarioProps scenario, ScenarioRecorder recor
 #pragma warning restore CA1031
         {
             error = e;
-            response = Response.Fail(scenario.ErrorCode(e), e.Message);
+            response = Response.Fail(ErrorCodeOf(e), e.Message);
         }
 
         recorder.Record(intended, started, time.GetTimestamp(), response, error);
+    }
+
+    /// <summary>The call's error code: the generator's own descriptor shortage first, then the scenario's mapping.</summary>
+    private string ErrorCodeOf(Exception error)
+    {
+        if (GeneratorErrors.IsOutOfDescriptors(error))
+        {
+            return GeneratorErrors.OutOfDescriptorsCode;
+        }
+
+        try
+        {
+            return scenario.ErrorCode(error);
+        }
+#pragma warning disable CA1031 // A mapping that throws must not lose the call: it still counts, under its exception type.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return error.GetType().Name;
+        }
     }
 }

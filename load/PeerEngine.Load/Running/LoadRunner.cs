@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Runtime;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Scenarios;
@@ -186,51 +187,63 @@ internal sealed class LoadRunner
         ScenarioProps scenario, SimulationPlan plan, long start, DateTimeOffset startedUtc, AbortWatch? watch, CancellationToken cancellationToken)
     {
         // Measured runs are sampled (and may be aborted); warm-ups are not.
-        bool sample = watch is not null;
         CancellationToken dispatch = watch?.Token ?? cancellationToken;
         using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
-        using OpenModelDriver? open = plan.Model == LoadModel.Open
+        OpenModelDriver? open = plan.Model == LoadModel.Open
             ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
             : null;
-        Task running = open is not null
-            ? open.RunAsync(start, dispatch)
-            : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, dispatch), cancellationToken);
-
-        if (sample)
+        double seconds;
+        try
         {
-            long next = 1;
-            while (!running.IsCompleted)
+            Task running = open is not null
+                ? open.RunAsync(start, dispatch)
+                : Task.Run(() => new ClosedModelDriver(plan, invoker, Time).RunAsync(start, dispatch), cancellationToken);
+            double? sampledTo = null;
+            if (watch is not null)
             {
-                TimeSpan due = (ReportingInterval * next) - Time.GetElapsedTime(start);
-                if (due > TimeSpan.Zero)
+                try
                 {
-                    using var tick = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                    Task delay = Task.Delay(due, Time, tick.Token);
-                    await Task.WhenAny(running, delay).ConfigureAwait(false);
-                    await tick.CancelAsync().ConfigureAwait(false);
-                    if (running.IsCompleted)
-                    {
-                        break;
-                    }
+                    sampledTo = await SampleUntilDoneAsync(scenario, plan, recorder, start, running, watch).ConfigureAwait(false);
                 }
+#pragma warning disable CA1031 // The sampler is the generator's (the live view, the histogram log): its failure stops and marks the run, it never abandons the calls in flight.
+                catch (Exception e)
+#pragma warning restore CA1031
+                {
+                    watch.Stop(GeneratorFailure(scenario, start, e));
+                }
+            }
 
-                Sample(scenario, plan, recorder, (ReportingInterval * next).TotalSeconds);
-                watch!.Check(scenario.Name, recorder.Intervals);
-                next++;
+            // Whatever stopped the run, the calls in flight finish and are recorded before anything is disposed.
+            await running.ConfigureAwait(false);
+            seconds = sampledTo ?? Time.GetElapsedTime(start).TotalSeconds;
+        }
+        finally
+        {
+            if (open is not null)
+            {
+                await open.DisposeAsync().ConfigureAwait(false);
             }
         }
 
-        await running.ConfigureAwait(false);
-        if (!sample)
+        if (open?.GeneratorError is { } failed)
+        {
+            string reason = GeneratorFailure(scenario, start, failed);
+            _ = watch ?? throw new GeneratorFailedException($"warm-up: {reason}", failed);
+            watch.Stop(reason);
+        }
+
+        if (watch is null)
         {
             return null;
         }
 
-        double seconds = Time.GetElapsedTime(start).TotalSeconds;
-        Sample(scenario, plan, recorder, seconds);
         bool isOpen = open is not null;
-        long scheduled = plan.ScheduledCalls;
+
+        // Stopped early (an abort rule, Ctrl+C, a generator failure), only what came due before the stop
+        // was scheduled: the whole plan's count would call the run short of calls it never asked for.
+        long scheduled = open?.Scheduled ?? 0;
+        double planned = Math.Min(plan.Duration.TotalSeconds, seconds);
         var notes = new List<string>();
         if (!isOpen)
         {
@@ -245,10 +258,46 @@ internal sealed class LoadRunner
                 plan.ToString(),
                 seconds,
                 scheduled,
-                isOpen && plan.Duration > TimeSpan.Zero ? scheduled / plan.Duration.TotalSeconds : 0,
+                isOpen && planned > 0 ? scheduled / planned : 0,
                 notes),
             Percentiles);
     }
+
+    /// <summary>
+    /// Samples an interval at every interval's end until the driver is done, checking the abort rules
+    /// each time, then the last (partial) interval; returns when that ended, in seconds from the start.
+    /// </summary>
+    private async Task<double> SampleUntilDoneAsync(ScenarioProps scenario, SimulationPlan plan, ScenarioRecorder recorder, long start, Task running, AbortWatch watch)
+    {
+        for (long next = 1; !running.IsCompleted; next++)
+        {
+            TimeSpan due = (ReportingInterval * next) - Time.GetElapsedTime(start);
+            if (due > TimeSpan.Zero)
+            {
+                // Not tied to the caller's token: once stopped, the driver finishes and wakes this, so a
+                // cancelled delay cannot spin out sample after sample of intervals not yet reached.
+                using var tick = new CancellationTokenSource();
+                Task delay = Task.Delay(due, Time, tick.Token);
+                await Task.WhenAny(running, delay).ConfigureAwait(false);
+                await tick.CancelAsync().ConfigureAwait(false);
+                if (running.IsCompleted)
+                {
+                    break;
+                }
+            }
+
+            Sample(scenario, plan, recorder, (ReportingInterval * next).TotalSeconds);
+            watch.Check(scenario.Name, recorder.Intervals);
+        }
+
+        await running.ConfigureAwait(false);
+        double seconds = Time.GetElapsedTime(start).TotalSeconds;
+        Sample(scenario, plan, recorder, seconds);
+        return seconds;
+    }
+
+    private string GeneratorFailure(ScenarioProps scenario, long start, Exception error) =>
+        string.Create(CultureInfo.InvariantCulture, $"generator failure on {scenario.Name} at {Time.GetElapsedTime(start).TotalSeconds:0.#} s: {GeneratorErrors.Describe(error)}");
 
     private void Sample(ScenarioProps scenario, SimulationPlan plan, ScenarioRecorder recorder, double endSeconds)
     {

@@ -28,6 +28,11 @@ internal static class RunValidity
             }
         }
 
+        foreach (ScenarioResult s in scenarios.Where(s => s.ErrorsByCode.ContainsKey(GeneratorErrors.OutOfDescriptorsCode)))
+        {
+            problems.Add($"{s.Name}: {Units.Count(s.ErrorsByCode[GeneratorErrors.OutOfDescriptorsCode])} calls failed in the load tool, not the target: it ran out of file descriptors (EMFILE); raise the limit (ulimit -n) or use fewer connections or a lower rate");
+        }
+
         if (hiccups.Max > 20_000)
         {
             warnings.Add($"the generator stalled for up to {Units.Micros(hiccups.Max)} (hiccup meter): latencies near that size may be the generator's");

@@ -25,7 +25,8 @@ internal static class BuiltInScenarios
         Create(name, [endPoint], payloadBytes, connections);
 
     /// <summary>A scenario over several peers: <paramref name="connections"/> to each, calls spread round-robin.</summary>
-    public static ScenarioProps Create(string name, IReadOnlyList<EndPoint> endPoints, int payloadBytes, int connections)
+    /// <param name="targetInProcess">The target is the embedded pair: each connection costs this process two descriptors.</param>
+    public static ScenarioProps Create(string name, IReadOnlyList<EndPoint> endPoints, int payloadBytes, int connections, bool targetInProcess = false)
     {
         EndPoint endPoint = endPoints[0];
         string where = endPoints.Count == 1 ? endPoint.ToString()! : $"{endPoints.Count} peers";
@@ -38,6 +39,9 @@ internal static class BuiltInScenarios
         Random.Shared.NextBytes(payload);
         var client = new PeerEngineClient($"load-{Environment.ProcessId}");
         var pool = new ClientPool<PeerEngineLink>();
+
+        // Measured at churn's first call, once the other scenarios hold their connections.
+        var budget = new Lazy<DescriptorBudget?>(() => DescriptorBudget.ForThisProcess(targetInProcess ? 2 : 1));
         Func<ScenarioContext, ValueTask<Response>> step = name switch
         {
             "echo" => ctx => RequestAsync(pool.GetClient(ctx.InvocationNumber), payload, ctx.CancellationToken),
@@ -45,7 +49,7 @@ internal static class BuiltInScenarios
             "mixed" => ctx => ctx.InvocationNumber % 5 == 4
                 ? SendAsync(pool.GetClient(ctx.InvocationNumber), payload, ctx.CancellationToken)
                 : RequestAsync(pool.GetClient(ctx.InvocationNumber), payload, ctx.CancellationToken),
-            "churn" => ctx => ChurnAsync(client, endPoints[(int)(ctx.InvocationNumber % endPoints.Count)], payload, ctx.CancellationToken),
+            "churn" => ctx => ChurnAsync(client, budget.Value, endPoints[(int)(ctx.InvocationNumber % endPoints.Count)], payload, ctx.CancellationToken),
             _ => throw new FormatException($"scenario '{name}' is not one of {string.Join(", ", Names)}."),
         };
 
@@ -91,14 +95,22 @@ internal static class BuiltInScenarios
         return Response.Ok(payload.Length);
     }
 
-    private static async ValueTask<Response> ChurnAsync(PeerEngineClient client, EndPoint endPoint, byte[] payload, CancellationToken cancellationToken)
+    private static async ValueTask<Response> ChurnAsync(PeerEngineClient client, DescriptorBudget? budget, EndPoint endPoint, byte[] payload, CancellationToken cancellationToken)
     {
-        PeerEngineLink link = await client.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        await using (link.ConfigureAwait(false))
+        budget?.Take();
+        try
         {
-            int answer = await link.RequestAsync(payload, cancellationToken).ConfigureAwait(false);
-            await link.CloseAsync(ChurnDrain).ConfigureAwait(false);
-            return Response.Ok(payload.Length + answer);
+            PeerEngineLink link = await client.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            await using (link.ConfigureAwait(false))
+            {
+                int answer = await link.RequestAsync(payload, cancellationToken).ConfigureAwait(false);
+                await link.CloseAsync(ChurnDrain).ConfigureAwait(false);
+                return Response.Ok(payload.Length + answer);
+            }
+        }
+        finally
+        {
+            budget?.Return();
         }
     }
 }

@@ -41,8 +41,8 @@ public sealed class LiveViewTests
             [
                 "warming up (measured, then discarded)…",
                 "running…",
-                "[   2.0s  50%] echo     2/2 inject 0%                1,000/s (plan 1,000/s)  p99    1.5 ms  ok 10  errors 0  dropped 0",
-                "[   3.0s  75%] echo     2/2 inject 50%               1,000/s (plan 1,000/s)  p99    1.5 ms  ok 1,000  errors 10  dropped 2",
+                "[   2.0s  50%] echo     2/2 inject 0%                1,000/s (plan 1,000/s)  p99   1.50 ms  ok 10  errors 0  dropped 0",
+                "[   3.0s  75%] echo     2/2 inject 50%               1,000/s (plan 1,000/s)  p99   1.50 ms  ok 1,000  errors 10  dropped 2",
             ],
             output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
     }
@@ -56,7 +56,7 @@ public sealed class LiveViewTests
         string text = Render(LiveTable.Build("run", progress.Rows));
 
         string echo = Assert.Single(text.Split('\n'), l => l.Contains("echo", StringComparison.Ordinal));
-        Assert.Matches(@"│ echo\s+│ 2/2 inject 50%\s+│ ━+\s+75% │\s+1,000/s │\s+1,000/s │\s+1.5 ms │\s+990 │\s+10 │\s+2 │", echo);
+        Assert.Matches(@"│ echo\s+│ 2/2 inject 50%\s+│ ━+\s+75% │\s+1,000/s │\s+1,000/s │\s+1.50 ms │\s+990 │\s+10 │\s+2 │", echo);
         string churn = Assert.Single(text.Split('\n'), l => l.Contains("churn", StringComparison.Ordinal));
         Assert.Matches(@"│ churn\s+│ 1/1 keep-constant 0%\s+│ ━+\s+0% │\s+0/s │\s+0 copies │", churn);
         Assert.Contains("PeerEngine load test: running", text, StringComparison.Ordinal);

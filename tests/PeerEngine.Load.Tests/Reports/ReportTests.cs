@@ -103,12 +103,12 @@ public sealed partial class ReportTests : IAsyncLifetime
         string html = HtmlReport.Write(_result);
 
         // Each axis names its quantity and unit; latency ticks carry their unit (µs, ms, s).
-        // Flood fails every call, so its response-time and percentile charts have no point to draw and say so.
-        Assert.Equal(2, Occurrences(html, ">no data</text>"));
-        Assert.Equal((2 * _result.Scenarios.Count) - 1, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
+        // Flood fails every call: its latency charts show the failed calls' (below), so no chart is empty.
+        Assert.Equal(0, Occurrences(html, ">no data</text>"));
+        Assert.Equal(2 * _result.Scenarios.Count, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
         Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">calls/s</text>"));
         Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">response time</text>"));
-        Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
+        Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
         Assert.Matches("class=\"tick\">[0-9.]+ (µs|ms|s)</text>", html);
 
         // Legends are HTML beside each chart's title (they wrap on a narrow screen), one key per line drawn.
@@ -117,6 +117,32 @@ public sealed partial class ReportTests : IAsyncLifetime
         {
             Assert.Contains($"</svg>{key}</span>", html, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public void Html_charts_the_failed_calls_latency_when_every_call_failed_and_says_so()
+    {
+        string html = HtmlReport.Write(_result);
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        string section = html[html.IndexOf("<h2 id=\"flood", StringComparison.Ordinal)..];
+
+        Assert.Equal(0, flood.Ok);
+        Assert.Equal(1, Occurrences(html, "<b>Every call failed</b>: the latency charts below show the response time of the failed calls"));
+        Assert.Contains("Response time of failed calls over time (every call failed;", section, StringComparison.Ordinal);
+        Assert.Contains("Latency of failed calls by percentile (every call failed;", section, StringComparison.Ordinal);
+        Assert.Contains("class=\"axis\">response time of failed calls</text>", section, StringComparison.Ordinal);
+        foreach (string key in new[] { "failed max", "failed p99", "failed p90", "failed p50", "response time of failed calls" })
+        {
+            Assert.Contains($"</svg>{key}</span>", section, StringComparison.Ordinal);
+        }
+
+        // Lines drawn in both latency charts (the flood's third chart is throughput), none claiming to be answers' latency.
+        Assert.DoesNotContain(">no data</text>", section, StringComparison.Ordinal);
+        Assert.True(Polyline().Count(section) >= 4 + 1 + 2);
+        Assert.DoesNotContain("</svg>service time</span>", section, StringComparison.Ordinal);
+
+        // The echo scenario had answers: its charts are the usual ones.
+        Assert.Contains("Response time over time (per interval, log scale)", html[..html.IndexOf("<h2 id=\"flood", StringComparison.Ordinal)], StringComparison.Ordinal);
     }
 
     [Fact]
@@ -169,8 +195,31 @@ public sealed partial class ReportTests : IAsyncLifetime
     [InlineData(48_000, "48.0 ms")]
     [InlineData(336_900, "337 ms")]
     [InlineData(1_356_000, "1.36 s")]
-    public void Html_latencies_have_three_significant_digits(double micros, string expected) =>
-        Assert.Equal(expected, HtmlReport.Latency(micros));
+    public void Latencies_have_three_significant_digits(double micros, string expected) =>
+        Assert.Equal(expected, Units.Micros(micros));
+
+    [Fact]
+    public void A_latency_reads_the_same_in_thresholds_warnings_and_every_reports_tables()
+    {
+        // 280.83 ms was "280.83 ms" in a threshold's actual column and a generator warning, "281 ms" in the HTML tables.
+        var hiccups = new LatencySummary { Max = 280_830, Percentiles = [new PercentileValue(99, 280_830)] };
+        Assert.Equal("281 ms", Threshold.Parse("p99<100ms").Show(280_830));
+        Assert.Contains("stalled for up to 281 ms", Assert.Single(RunValidity.Judge([], hiccups, 0).Warnings), StringComparison.Ordinal);
+
+        LoadResult stalled = _result with { Health = _result.Health with { Hiccups = hiccups } };
+        string p99 = Units.Micros(_result.Scenario("echo").ResponseTime.At(99)!.Value);
+        ThresholdResult threshold = Assert.Single(_result.Thresholds);
+        Assert.Equal(p99, threshold.ActualText);
+
+        var console = new StringWriter();
+        ConsoleReport.Write(stalled, Consoles.Create(console));
+        foreach (string report in new[] { HtmlReport.Write(stalled), MarkdownReport.Write(stalled), console.ToString() })
+        {
+            Assert.Contains("281 ms", report, StringComparison.Ordinal);
+            Assert.Contains(p99, report, StringComparison.Ordinal);
+            Assert.DoesNotContain("280.83", report, StringComparison.Ordinal);
+        }
+    }
 
     [Fact]
     public void Markdown_shows_every_percentile_and_the_thresholds()

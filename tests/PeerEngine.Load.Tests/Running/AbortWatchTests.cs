@@ -1,7 +1,9 @@
+using Microsoft.Extensions.Time.Testing;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
+using PeerEngine.Load.Tests.Support;
 
 namespace PeerEngine.Load.Tests.Running;
 
@@ -20,7 +22,7 @@ public sealed class AbortWatchTests
         Assert.Null(Fired("errors>50%", "echo", intervals));
         Assert.Equal("errors>=35% on echo (35%) at 2 s", Fired("errors>=35%", "echo", intervals));
         Assert.Equal("fail-count>=70 on echo (70) at 2 s", Fired("fail-count>=70", "echo", intervals));
-        Assert.Equal("p99>1ms on echo (2 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
+        Assert.Equal("p99>1ms on echo (2.00 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
         Assert.Null(Fired("churn:p99>1ms", "echo", intervals));
     }
 
@@ -34,20 +36,44 @@ public sealed class AbortWatchTests
     [Fact]
     public async Task A_rule_that_fires_stops_an_open_run_early_and_marks_it_aborted()
     {
-        LoadResult result = await LoadRunner.RegisterScenarios(
-                Scenario.Create("broken", _ => ValueTask.FromResult(Response.Fail("E1", "no")))
+        // On a fake clock, so the moment the rule fires is the schedule's, not the machine's: 200 calls/s
+        // (one every 5 ms from 0) and 102 ms intervals. Calls 0 to 100 ms (21 of them) are all made
+        // before the first interval ends; the next is due at 105 ms, after the rule has fired at 102 ms.
+        var time = new FakeTimeProvider();
+        int calls = 0;
+        var firstInterval = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Task<LoadResult> run = LoadRunner.RegisterScenarios(
+                Scenario.Create("broken", _ =>
+                    {
+                        if (Interlocked.Increment(ref calls) == 21)
+                        {
+                            firstInterval.TrySetResult();
+                        }
+
+                        return ValueTask.FromResult(Response.Fail("E1", "no"));
+                    })
                     .WithLoadSimulations(Simulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(20)))
                     .WithoutWarmUp())
-            .WithReportingInterval(TimeSpan.FromMilliseconds(100))
+            .WithTimeProvider(time)
+            .WithReportingInterval(TimeSpan.FromMilliseconds(102))
             .WithAbortRules(AbortWatch.Parse("errors>50%"))
-            .RunAsync()
-            .WaitAsync(TimeSpan.FromSeconds(15));
+            .RunAsync();
+
+        FakeClock.AdvanceInline(time, TimeSpan.FromMilliseconds(100));
+        await firstInterval.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        FakeClock.AdvanceInline(time, TimeSpan.FromMilliseconds(2));
+        LoadResult result = await run.WaitAsync(TimeSpan.FromSeconds(10));
 
         ScenarioResult broken = result.Scenario("broken");
-        Assert.StartsWith("errors>50% on broken (100%) at 0.", result.Aborted, StringComparison.Ordinal);
+        Assert.Equal("errors>50% on broken (100%) at 0.1 s", result.Aborted);
         Assert.False(result.Passed);
-        Assert.InRange(broken.Ok + broken.Fail, 1, 200);
-        Assert.True(broken.Scheduled == 4000, $"the plan scheduled {broken.Scheduled}");
+        Assert.Equal(21, broken.Fail);
+        Assert.Equal(0, broken.Ok);
+        Assert.Equal(21, Volatile.Read(ref calls));
+
+        // Only what came due before the stop was scheduled, not the whole 20 s plan's 4,000 calls.
+        Assert.Equal(21, broken.Scheduled);
+        Assert.True(result.Health.Valid, string.Join("; ", result.Health.Problems));
     }
 
     [Fact]

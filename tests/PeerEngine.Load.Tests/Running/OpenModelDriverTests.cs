@@ -31,7 +31,7 @@ public sealed class OpenModelDriverTests
         ]);
 
         using var recorder = new ScenarioRecorder(time.TimestampFrequency, time.GetUtcNow());
-        using var driver = new OpenModelDriver(plan, new CallInvoker(scenario, recorder, time, default), time, 100, TimeSpan.FromSeconds(5));
+        await using var driver = new OpenModelDriver(plan, new CallInvoker(scenario, recorder, time, default), time, 100, TimeSpan.FromSeconds(5));
         Task running = driver.RunAsync(origin, CancellationToken.None);
         await FakeClock.DriveAsync(time, driver, running);
         await running.WaitAsync(TimeSpan.FromSeconds(10));
@@ -75,7 +75,7 @@ public sealed class OpenModelDriverTests
         var plan = SimulationPlan.Create([Simulation.Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(10))]);
 
         using var recorder = new ScenarioRecorder(time.TimestampFrequency, time.GetUtcNow());
-        using var driver = new OpenModelDriver(plan, new CallInvoker(target, recorder, time, default), time, 1, TimeSpan.FromSeconds(5));
+        await using var driver = new OpenModelDriver(plan, new CallInvoker(target, recorder, time, default), time, 1, TimeSpan.FromSeconds(5));
         Task running = driver.RunAsync(origin, CancellationToken.None);
         await FakeClock.DriveAsync(time, driver, running);
         await running.WaitAsync(TimeSpan.FromSeconds(10));
@@ -116,7 +116,7 @@ public sealed class OpenModelDriverTests
         var plan = SimulationPlan.Create([Simulation.Inject(100, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2))]);
 
         using var recorder = new ScenarioRecorder(time.TimestampFrequency, time.GetUtcNow());
-        using var driver = new OpenModelDriver(plan, new CallInvoker(target, recorder, time, default), time, 1, TimeSpan.FromMilliseconds(500));
+        await using var driver = new OpenModelDriver(plan, new CallInvoker(target, recorder, time, default), time, 1, TimeSpan.FromMilliseconds(500));
         Task running = driver.RunAsync(origin, CancellationToken.None);
         await FakeClock.DriveAsync(time, driver, running);
         await running.WaitAsync(TimeSpan.FromSeconds(10));

@@ -33,7 +33,7 @@ internal static class FakeClock
     /// Advances with no synchronization context: under xunit's, the runtime refuses to inline the
     /// continuations a timer completes and queues them to the pool, where they would race the next advance.
     /// </summary>
-    private static void AdvanceInline(FakeTimeProvider time, TimeSpan by)
+    public static void AdvanceInline(FakeTimeProvider time, TimeSpan by)
     {
         SynchronizationContext? saved = SynchronizationContext.Current;
         SynchronizationContext.SetSynchronizationContext(null);
