@@ -10,13 +10,20 @@ public sealed class LoadRunnerTests
     [Fact]
     public async Task Runs_scenarios_side_by_side_and_counts_errors_by_code_and_type()
     {
-        long warmCalls = 0;
+        long calls = 0;
+        long warmUpCalls = 0;
+        string stage = string.Empty;
         ScenarioProps fine = Scenario.Create("fine", _ => ValueTask.FromResult(Response.Ok(100)))
             .WithLoadSimulations(Simulation.Inject(400, TimeSpan.FromSeconds(1), TimeSpan.FromMilliseconds(500)))
             .WithoutWarmUp();
         ScenarioProps flaky = Scenario.Create("flaky", ctx =>
             {
-                Interlocked.Increment(ref warmCalls);
+                Interlocked.Increment(ref calls);
+                if (Volatile.Read(ref stage) == "warm-up")
+                {
+                    Interlocked.Increment(ref warmUpCalls);
+                }
+
                 long kind = ctx.InvocationNumber % 4;
                 if (kind == 1)
                 {
@@ -32,7 +39,13 @@ public sealed class LoadRunnerTests
         var stages = new List<string>();
         LoadResult result = await LoadRunner.RegisterScenarios(fine, flaky)
             .WithReportingInterval(TimeSpan.FromMilliseconds(100))
-            .WithObservers(stages.Add, null)
+            .WithObservers(
+                next =>
+                {
+                    Volatile.Write(ref stage, next);
+                    stages.Add(next);
+                },
+                null)
             .RunAsync()
             .WaitAsync(TimeSpan.FromSeconds(30));
 
@@ -54,8 +67,9 @@ public sealed class LoadRunnerTests
         Assert.Equal(b.ErrorsByCode["TimeoutException"], b.ErrorsByType["System.TimeoutException"]);
         Assert.Contains(b.Notes, n => n.Contains("coordinated omission", StringComparison.Ordinal));
 
-        // The warm-up called the step too, but none of it is in the result.
-        Assert.True(Interlocked.Read(ref warmCalls) > b.Ok + b.Fail);
+        // The warm-up called the step too, but none of it is in the result. (On a starved machine the
+        // warm-up may make no call at all; then this run has nothing to prove here.)
+        Assert.True(b.Ok + b.Fail <= Interlocked.Read(ref calls) - Interlocked.Read(ref warmUpCalls));
 
         ThresholdResult broken = Assert.Single(result.Thresholds);
         Assert.False(broken.Passed);
