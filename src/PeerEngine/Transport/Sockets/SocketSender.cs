@@ -73,12 +73,20 @@ internal sealed class SocketSender : SocketAsyncEventArgs, IValueTaskSource<int>
             BufferList = _blocks;
         }
 
-        if (socket.SendAsync(this))
+        bool pending;
+        try
         {
-            return new ValueTask<int>(this, _core.Version);
+            pending = socket.SendAsync(this);
+        }
+        catch
+        {
+            // A disposed socket throws here: a pooled sender must go back without the batch, or
+            // its next user would find a buffer set and could not set a buffer list.
+            Release();
+            throw;
         }
 
-        return CompletedSynchronously();
+        return pending ? new ValueTask<int>(this, _core.Version) : CompletedSynchronously();
     }
 
     public int GetResult(short token) => _core.GetResult(token);
