@@ -79,8 +79,19 @@ internal sealed partial class PeerConnection
     }
 
     /// <summary>The PINGs awaiting their PONG: made on the first ping, since most connections never send one.</summary>
-    private PendingRequestTable Pings =>
-        _pings ?? Interlocked.CompareExchange(ref _pings, new PendingRequestTable(), null) ?? _pings;
+    private PendingRequestTable Pings
+    {
+        get
+        {
+            if (Volatile.Read(ref _pings) is { } pings)
+            {
+                return pings;
+            }
+
+            Interlocked.CompareExchange(ref _pings, new PendingRequestTable(), null);
+            return _pings!;
+        }
+    }
 
     private void EnsureSendable(int payloadLength)
     {

@@ -26,7 +26,7 @@ public sealed class DescriptorLimitTests : IDisposable
     [Fact]
     public async Task By_default_connections_are_refused_before_the_limit_and_the_open_ones_are_served()
     {
-        using ChildProcess node = await StartNodeAsync("default");
+        using ChildProcess node = StartNode("default");
         (IPEndPoint endPoint, int cap) = await ReadyAsync(node);
         Assert.InRange(cap, 1, FileLimit - 64);
 
@@ -46,7 +46,7 @@ public sealed class DescriptorLimitTests : IDisposable
         // The cap is no protection here: the node must refuse on its own once few descriptors are
         // left, or the runtime fails to open what it needs and aborts ("Out of memory.", as every
         // .NET stack measured for issue 3 did, and as this node did before it kept this reserve).
-        using ChildProcess node = await StartNodeAsync("100000");
+        using ChildProcess node = StartNode("100000");
         (IPEndPoint endPoint, _) = await ReadyAsync(node);
 
         await FillUntilRefusedAsync(endPoint);
@@ -108,9 +108,8 @@ public sealed class DescriptorLimitTests : IDisposable
         _folder.Dispose();
     }
 
-    private Task<ChildProcess> StartNodeAsync(string maxConnections) =>
-        Task.FromResult(ChildProcess.StartWithFileLimit(
-            FileLimit, "listen", _folder.RegistryPath, "fd-limited", maxConnections));
+    private ChildProcess StartNode(string maxConnections) =>
+        ChildProcess.StartWithFileLimit(FileLimit, "listen", _folder.RegistryPath, "fd-limited", maxConnections);
 
     /// <summary>Connects until the node admits the connection (it may still be counting the one just closed).</summary>
     private static async Task<RawPeer> HandshakeWhenAdmittedAsync(IPEndPoint endPoint)

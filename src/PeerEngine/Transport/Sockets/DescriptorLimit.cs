@@ -19,6 +19,7 @@ internal static class DescriptorLimit
     /// </summary>
     public const int RuntimeReserve = 32;
 
+    // Read once: the accept path checks it per connection, and a process rarely raises its own limit.
     private static readonly long? s_softLimit = ReadSoftLimit();
 
     /// <summary>
@@ -29,24 +30,24 @@ internal static class DescriptorLimit
     public static bool IsNearLimit(nint descriptor) =>
         s_softLimit is { } limit && descriptor >= limit - RuntimeReserve;
 
-    /// <summary>The soft limit this process started with; <c>null</c> when unknown or unlimited.</summary>
+    /// <summary>The soft limit, as read when first needed; <c>null</c> when unknown or unlimited.</summary>
     public static long? SoftLimit => s_softLimit;
 
     /// <summary>
-    /// The limit, less the descriptors already open (the runtime alone holds about 70 when a node
-    /// starts), less a reserve for what the process opens later (outgoing connections, files): a
-    /// tenth of the limit, at least 32.
+    /// The limit, less the descriptors already open when the options are made, less a reserve for
+    /// what the process opens later (the runtime's own, outgoing connections, files): a tenth of the
+    /// limit, at least 64. The runtime opens about 45 more once a node runs; <see cref="IsNearLimit"/>
+    /// keeps the last ones free whatever this cap says.
     /// </summary>
     public static int DefaultMaxConnections()
     {
-        long? limit = ReadSoftLimit();
-        if (limit is null)
+        if (s_softLimit is not { } limit)
         {
             return int.MaxValue;
         }
 
-        long reserve = Math.Max(MinimumReserve, limit.Value / 10);
-        return (int)Math.Clamp(limit.Value - CountOpen() - reserve, 1, int.MaxValue);
+        long reserve = Math.Max(MinimumReserve, limit / 10);
+        return (int)Math.Clamp(limit - CountOpen() - reserve, 1, int.MaxValue);
     }
 
     private static long CountOpen()

@@ -43,6 +43,8 @@ internal sealed partial class SocketConnection
                     // after a 60 KB frame); a receive posted then would keep the tail of a 64 KiB
                     // block until the peer next sends. Wait again instead, a bounded number of times:
                     // at the end of the stream the wait ends at once, and the receive must see it.
+                    // The price is one FIONREAD per receive (not per frame): well under a microsecond
+                    // against a loopback round trip of 50 µs or more.
                     if (_socket.Available == 0 && emptyWakeups++ < MaxEmptyWakeups)
                     {
                         continue;
