@@ -10,18 +10,23 @@ namespace PeerEngine.Benchmarks.EndToEnd.Runner;
 /// <summary>
 /// <c>e2e idle</c>: what an idle connection costs each stack (issue 3). For every stack, a server
 /// process is warmed up (connections opened, used with both payload sizes, closed), then this process
-/// opens N handshaken connections and leaves them idle; the server's resident set over its warm
-/// baseline, divided by N, is the cost of an idle connection. Then every connection carries one large
-/// request and goes idle again (a stack that keeps the buffer a large frame needed pays here), and
-/// finally every connection must still answer a small request.
+/// opens N/2 handshaken connections, each carries one large request and goes idle again (a stack that
+/// keeps the buffer a large frame needed pays here); then N/2 more are opened and left idle, and then
+/// carry the large request too. The growth of the server's resident set per connection of the second
+/// half is the cost of an idle connection and of one that carried a frame (issue 3 asks for the RSS
+/// slope); finally every connection must still answer a small request.
 /// </summary>
 internal static class IdleConnectionsRunner
 {
     public const string Usage = "e2e idle [--connections N] [--large-payload BYTES] [--stacks plain,kestrel,dotnetty,peerengine] [--decommit] [--out FILE]";
 
     private const int SmallPayload = 64;
-    private const int WarmupConnections = 200;
+    private const int WarmupConnections = 2000;
     private const int Parallelism = 64;
+    private const int MaxWarmupPasses = 40;
+
+    /// <summary>A pass that compiles this few methods is quiet: a timer or a rare path, not a wave of tier-ups.</summary>
+    private const int QuietPassCompilations = 2;
 
     private static readonly byte[] HelloFrame = EchoWire.Hello("e2e-idle");
 
@@ -62,13 +67,15 @@ internal static class IdleConnectionsRunner
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"#### {connections:N0} idle connections (server RSS over its warm baseline, per connection; as shipped; after a full {(decommit ? "aggressive" : "forced")} collection)");
         report.AppendLine();
-        report.AppendLine(CultureInfo.InvariantCulture, $"| stack | baseline RSS MiB | idle KiB/conn | managed KiB/conn | after one {largePayload:N0} B frame each, KiB/conn | managed KiB/conn | all still served |");
-        report.AppendLine("|---|---:|---:|---:|---:|---:|---|");
+        report.AppendLine(CultureInfo.InvariantCulture, $"Slope: growth from {connections - (connections / 2):N0} connections added to {connections / 2:N0} that already carried a frame. Total: growth over the baseline ÷ connections (idle: the first {connections / 2:N0}; after: all {connections:N0}).");
+        report.AppendLine();
+        report.AppendLine(CultureInfo.InvariantCulture, $"| stack | baseline RSS MiB | idle KiB/conn (slope) | managed | after one {largePayload:N0} B frame each (slope) | managed | idle (total) | after (total) | all still served | warm-up passes | methods compiled: second half / all measured |");
+        report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
         foreach (string stack in stacks)
         {
             Result result = MeasureAsync(stack, connections, largePayload, decommit).GetAwaiter().GetResult();
             string line = FormattableString.Invariant(
-                $"| {stack} | {result.BaselineKiB / 1024.0:F1} | {result.IdleKiBPerConnection:F2} | {result.ManagedKiBPerConnection:F2} | {result.AfterLargeKiBPerConnection:F2} | {result.AfterLargeManagedKiBPerConnection:F2} | {result.Served:N0}/{connections:N0} |");
+                $"| {stack} | {result.BaselineKiB / 1024.0:F1} | {result.Slope.Idle.RssKiB:F2} | {result.Slope.Idle.ManagedKiB:F2} | {result.Slope.AfterLarge.RssKiB:F2} | {result.Slope.AfterLarge.ManagedKiB:F2} | {result.Total.Idle.RssKiB:F2} | {result.Total.AfterLarge.RssKiB:F2} | {result.Served:N0}/{connections:N0} | {result.WarmupPasses} | {result.JitDuringSecondHalf} / {result.JitWhileMeasured} |");
             Console.Error.WriteLine("  " + line);
             report.AppendLine(line);
         }
@@ -93,46 +100,78 @@ internal static class IdleConnectionsRunner
         string tcp = ready.Split(' ').First(f => f.StartsWith("tcp=", StringComparison.Ordinal))[4..];
         IPEndPoint endPoint = IPEndPoint.Parse(tcp);
 
-        // Warm-up: the JIT, the thread pool and the stack's pools reach their steady size first.
-        Socket[] warm = await OpenAsync(endPoint, WarmupConnections).ConfigureAwait(false);
-        await EchoOnEachAsync(warm, SmallPayload).ConfigureAwait(false);
-        await EchoOnEachAsync(warm, largePayload).ConfigureAwait(false);
-        Close(warm);
+        // Warm-up: the thread pool and the stack's pools reach their steady size, and the JIT its
+        // steady state. Tiered compilation recompiles hot code in steps (instrumented, then
+        // optimised), each only after a delay without new compilations and 30 more calls, so for
+        // several passes; code it compiled while a half is measured was counted as connections'
+        // memory (about 1 KiB per connection after the frames). Passes of 200 connections did not
+        // trigger those steps at all (they came during the measurement); passes of 2,000 take 15-25
+        // to settle. So the warm-up repeats until two passes in a row compile (almost) nothing.
+        Reading baseline = default;
+        int warmupPasses = 0;
+        int quietPasses = 0;
+        while (quietPasses < 2 && warmupPasses++ < MaxWarmupPasses)
+        {
+            long compiledBefore = baseline.JitMethods;
+            Socket[] warm = await OpenAsync(endPoint, WarmupConnections).ConfigureAwait(false);
+            await EchoOnEachAsync(warm, SmallPayload).ConfigureAwait(false);
+            await EchoOnEachAsync(warm, largePayload).ConfigureAwait(false);
+            Close(warm);
 
-        // Settling times, not synchronisation: the server has no signal for "done closing" or
-        // "idle", and the resident set is read once its connections have stopped moving.
-        await Task.Delay(500).ConfigureAwait(false);
-        (long baseline, long baselineManaged) = Memory(server);
+            // Settling time, not synchronisation: the server has no signal for "done closing" or
+            // "idle", and the resident set is read once its connections have stopped moving.
+            baseline = await SettledMemoryAsync(server).ConfigureAwait(false);
+            long compiled = baseline.JitMethods - compiledBefore;
+            quietPasses = compiled <= QuietPassCompilations ? quietPasses + 1 : 0;
+            Console.Error.WriteLine(FormattableString.Invariant($"  {stack}: warm-up pass {warmupPasses}, {compiled} methods compiled"));
+        }
 
-        Socket[] sockets = await OpenAsync(endPoint, count).ConfigureAwait(false);
+        // Two halves, so that each figure is a slope between two states that differ only in the
+        // number of connections of the kind measured: what the process pays once while the first
+        // half is served (tier-1 code the JIT compiles then, pools growing to the burst's size) is
+        // in both readings and cancels out. The totals over the baseline are reported as well.
+        int firstHalf = count / 2;
+        int secondHalf = count - firstHalf;
+        Socket[] first = await OpenAsync(endPoint, firstHalf).ConfigureAwait(false);
+        Socket[] second = [];
         try
         {
-            await Task.Delay(1000).ConfigureAwait(false);
-            (long idle, long idleManaged) = Memory(server);
-            await EchoOnEachAsync(sockets, largePayload).ConfigureAwait(false);
-            await Task.Delay(1000).ConfigureAwait(false);
-            (long afterLarge, long afterLargeManaged) = Memory(server);
-            int served = await EchoOnEachAsync(sockets, SmallPayload).ConfigureAwait(false);
+            Reading firstIdle = await SettledMemoryAsync(server).ConfigureAwait(false);
+            await EchoOnEachAsync(first, largePayload).ConfigureAwait(false);
+            Reading firstAfterLarge = await SettledMemoryAsync(server).ConfigureAwait(false);
+            second = await OpenAsync(endPoint, secondHalf).ConfigureAwait(false);
+            Reading secondIdle = await SettledMemoryAsync(server).ConfigureAwait(false);
+            await EchoOnEachAsync(second, largePayload).ConfigureAwait(false);
+            Reading allAfterLarge = await SettledMemoryAsync(server).ConfigureAwait(false);
+            int served = await EchoOnEachAsync([.. first, .. second], SmallPayload).ConfigureAwait(false);
             return new Result(
-                baseline,
-                (idle - baseline) / (double)count,
-                (idleManaged - baselineManaged) / 1024.0 / count,
-                (afterLarge - baseline) / (double)count,
-                (afterLargeManaged - baselineManaged) / 1024.0 / count,
-                served);
+                baseline.RssKiB,
+                Slope: new Costs(secondIdle.Minus(firstAfterLarge, secondHalf), allAfterLarge.Minus(firstAfterLarge, secondHalf)),
+                Total: new Costs(firstIdle.Minus(baseline, firstHalf), allAfterLarge.Minus(baseline, count)),
+                served,
+                warmupPasses,
+                JitDuringSecondHalf: allAfterLarge.JitMethods - firstAfterLarge.JitMethods,
+                JitWhileMeasured: allAfterLarge.JitMethods - baseline.JitMethods);
         }
         finally
         {
-            Close(sockets);
+            Close(first);
+            Close(second);
         }
     }
 
-    private static (long RssKiB, long ManagedBytes) Memory(ChildProcess server)
+    private static async Task<Reading> SettledMemoryAsync(ChildProcess server)
+    {
+        await Task.Delay(1000).ConfigureAwait(false);
+        return Memory(server);
+    }
+
+    private static Reading Memory(ChildProcess server)
     {
         server.Send("memory");
         string[] fields = server.Expect("MEMORY").Split(' ');
         long Field(string name) => long.Parse(fields.First(f => f.StartsWith(name, StringComparison.Ordinal))[name.Length..], CultureInfo.InvariantCulture);
-        return (Field("rss="), Field("managed="));
+        return new Reading(Field("rss="), Field("managed="), Field("jit="));
     }
 
     private static async Task<Socket[]> OpenAsync(IPEndPoint endPoint, int count)
@@ -210,5 +249,16 @@ internal static class IdleConnectionsRunner
         }
     }
 
-    private sealed record Result(long BaselineKiB, double IdleKiBPerConnection, double ManagedKiBPerConnection, double AfterLargeKiBPerConnection, double AfterLargeManagedKiBPerConnection, int Served);
+    private readonly record struct Reading(long RssKiB, long ManagedBytes, long JitMethods)
+    {
+        /// <summary>The growth since <paramref name="earlier"/>, per connection, for <paramref name="connections"/> connections added.</summary>
+        public PerConnection Minus(Reading earlier, int connections) =>
+            new((RssKiB - earlier.RssKiB) / (double)connections, (ManagedBytes - earlier.ManagedBytes) / 1024.0 / connections);
+    }
+
+    private readonly record struct PerConnection(double RssKiB, double ManagedKiB);
+
+    private readonly record struct Costs(PerConnection Idle, PerConnection AfterLarge);
+
+    private sealed record Result(long BaselineKiB, Costs Slope, Costs Total, int Served, int WarmupPasses, long JitDuringSecondHalf, long JitWhileMeasured);
 }
