@@ -74,13 +74,6 @@ public sealed class PeerConnectionOptions
     /// </summary>
     public bool InlineHandlers { get; set; }
 
-    /// <summary>
-    /// Run the protocol loop inline on the receive completion instead of on the thread pool (the
-    /// transport's inline reader scheduler). Internal: the benchmarks' low-latency mode sets it, with
-    /// <c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>; no public option until it wins everywhere.
-    /// </summary>
-    internal bool InlineReceiveContinuations { get; set; }
-
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()
     {

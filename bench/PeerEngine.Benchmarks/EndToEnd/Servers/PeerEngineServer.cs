@@ -22,15 +22,14 @@ internal sealed class PeerEngineServer : IEchoServer
     /// <param name="unixSocketPath">The Unix socket to listen on besides TCP.</param>
     /// <param name="lowLatency">
     /// The low-latency mode (with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 set by the runner):
-    /// the protocol loop runs inline on the receive completion, and the handlers of each receive run
-    /// inline on the protocol loop (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>;
-    /// the echo is quick and never blocks): no thread hop between a receive and its answers.
+    /// the handlers of each receive run inline on the protocol loop, which itself always runs inline
+    /// on the receive completion (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>; the
+    /// echo is quick and never blocks): no thread hop between a receive and its answers.
     /// </param>
     public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency)
     {
         var options = new PeerNodeOptions { NodeId = "peerengine-server", UnixSocketPath = unixSocketPath };
         options.Connections.InlineHandlers = lowLatency;
-        options.Connections.InlineReceiveContinuations = lowLatency;
         var node = new PeerNode(options, new UnlistedDiscovery()) { RequestHandler = EchoHandler.Echo };
         await node.StartAsync().ConfigureAwait(false);
         return new PeerEngineServer(node);

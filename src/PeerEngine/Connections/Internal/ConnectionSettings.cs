@@ -34,7 +34,6 @@ internal sealed class ConnectionSettings : IDisposable
             // A whole frame must fit below the pause threshold, or it could never be completed.
             MaxReceiveBufferSize = Options.MaxPayloadLength + WireProtocol.HeaderSize + 64 * 1024,
             MaxSendBufferSize = Options.MaxSendBufferSize,
-            InlineReceiveContinuations = Options.InlineReceiveContinuations,
         };
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.ObjectPool;
 using PeerEngine.Buffers;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections.Internal;
 
@@ -67,8 +68,15 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         return work;
     }
 
+    /// <summary>On the thread pool: the batch's answers leave in one send from this thread when it is done.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        using SendScheduler.Scope sends = SendScheduler.Defer();
+        StartAll();
+    }
+
     /// <summary>Starts this item's handler, then each following item's, in order.</summary>
-    public void Execute()
+    public void StartAll()
     {
         InboundWork? work = this;
         while (work is not null)

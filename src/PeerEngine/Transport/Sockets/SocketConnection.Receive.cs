@@ -34,6 +34,7 @@ internal sealed partial class SocketConnection
             int emptyWakeups = 0;
             while (true)
             {
+                int available = 0;
                 if (_waitForData)
                 {
                     // Readiness without a buffer: until the peer sends, this connection holds none.
@@ -43,9 +44,10 @@ internal sealed partial class SocketConnection
                     // after a 60 KB frame); a receive posted then would keep the tail of a 64 KiB
                     // block until the peer next sends. Wait again instead, a bounded number of times:
                     // at the end of the stream the wait ends at once, and the receive must see it.
-                    // The price is one FIONREAD per receive (not per frame): well under a microsecond
-                    // against a loopback round trip of 50 µs or more.
-                    if (_socket.Available == 0 && emptyWakeups++ < MaxEmptyWakeups)
+                    // The price is one FIONREAD per receive (not per frame), which also sizes the
+                    // receive below.
+                    available = _socket.Available;
+                    if (available == 0 && emptyWakeups++ < MaxEmptyWakeups)
                     {
                         continue;
                     }
@@ -53,7 +55,10 @@ internal sealed partial class SocketConnection
 
                 emptyWakeups = 0;
 
-                Memory<byte> buffer = input.GetMemory(receiveSize);
+                // All that has arrived, in one receive: a burst of pipelined requests a little over a
+                // block (64 of 64 B are 5 KiB) cut in two receives became two batches, two sends, and
+                // two smaller bursts back from the peer, for the rest of the conversation (issue 7).
+                Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
                 int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {

@@ -13,19 +13,21 @@ internal sealed class SocketPipeOptions
     {
         Transport = options;
 
-        // The protocol loop never blocks (handlers run elsewhere), so it may run inline on the receive
-        // completion; the send loop runs on the thread pool so that a writer's flush does not make the
-        // send syscall itself while other writers queue behind it: that gap is where batching happens.
+        // The protocol loop never blocks (handlers run elsewhere), so it runs inline on the receive
+        // completion: a thread-pool hop per receive less (pipelined: +30% throughput, issue 7). The
+        // send loop is not run by a writer's flush, so that writers do not make the send syscall one
+        // frame at a time while others queue behind them: it is woken on the thread pool, or at the
+        // end of a batch of answers (SendScheduler), and sends whatever has piled up.
         Receive = new PipeOptions(
             pool: BlockMemoryPool.Shared,
-            readerScheduler: options.InlineReceiveContinuations ? PipeScheduler.Inline : PipeScheduler.ThreadPool,
+            readerScheduler: PipeScheduler.Inline,
             writerScheduler: PipeScheduler.Inline,
             pauseWriterThreshold: options.MaxReceiveBufferSize,
             resumeWriterThreshold: options.MaxReceiveBufferSize / 2,
             useSynchronizationContext: false);
         Send = new PipeOptions(
             pool: BlockMemoryPool.Shared,
-            readerScheduler: PipeScheduler.ThreadPool,
+            readerScheduler: SendScheduler.Instance,
             writerScheduler: PipeScheduler.ThreadPool,
             pauseWriterThreshold: options.MaxSendBufferSize,
             resumeWriterThreshold: options.MaxSendBufferSize / 2,

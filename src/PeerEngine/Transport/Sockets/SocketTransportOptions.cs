@@ -17,7 +17,4 @@ internal sealed record SocketTransportOptions
 
     /// <summary>Bytes written and not yet sent, beyond which writers wait (a peer that does not read).</summary>
     public long MaxSendBufferSize { get; init; } = 1024 * 1024;
-
-    /// <summary>Whether the input pipe runs the protocol loop inline on the receive completion (no thread hop).</summary>
-    public bool InlineReceiveContinuations { get; init; }
 }
