@@ -82,4 +82,4 @@ internal sealed record Target(ServerSpec Server, bool Unix)
 }
 
 /// <summary>One measured run of one target in one scenario.</summary>
-internal sealed record Measurement(double RequestsPerSecond, double P50, double P99, double P999, double AllocatedPerRequest);
+internal sealed record Measurement(double RequestsPerSecond, double P50, double P99, double P999, double AllocatedPerRequest, double CpuPerRequest);

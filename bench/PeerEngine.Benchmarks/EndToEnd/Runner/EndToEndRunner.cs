@@ -92,7 +92,7 @@ internal sealed class EndToEndRunner
                         string endPoint = target.Unix ? unix! : tcp;
                         Measurement measurement = Measure(client, server, endPoint, scenario, _options.MeasureMs);
                         Console.Error.WriteLine(FormattableString.Invariant(
-                            $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req"));
+                            $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req {measurement.CpuPerRequest,6:F2} µs CPU/req"));
                         if (!_results.TryGetValue((scenario, target), out List<Measurement>? list))
                         {
                             _results[(scenario, target)] = list = [];
@@ -138,10 +138,10 @@ internal sealed class EndToEndRunner
         client.Send(FormattableString.Invariant(
             $"run {endPoint} {scenario.Connections} {scenario.Depth} {scenario.PayloadLength} {_options.WarmupMs} {measureMs}"));
         client.Expect("WARM");
-        long before = Allocated(server);
+        (long allocatedBefore, long cpuBefore) = Usage(server);
         client.Send("GO");
         client.Expect("MEASURED");
-        long after = Allocated(server);
+        (long allocatedAfter, long cpuAfter) = Usage(server);
         if (_options.AllocationTypes)
         {
             server.Send("types");
@@ -156,13 +156,16 @@ internal sealed class EndToEndRunner
             Number(result, "p50="),
             Number(result, "p99="),
             Number(result, "p999="),
-            requests == 0 ? double.NaN : (after - before) / requests);
+            requests == 0 ? double.NaN : (allocatedAfter - allocatedBefore) / requests,
+            requests == 0 ? double.NaN : (cpuAfter - cpuBefore) / requests);
     }
 
-    private static long Allocated(ChildProcess server)
+    /// <summary>The server's allocated bytes and CPU time (µs) so far.</summary>
+    private static (long Allocated, long CpuMicroseconds) Usage(ChildProcess server)
     {
         server.Send("alloc");
-        return long.Parse(server.Expect("ALLOC ")["ALLOC ".Length..], CultureInfo.InvariantCulture);
+        string line = server.Expect("ALLOC ");
+        return (long.Parse(line.Split(' ')[1], CultureInfo.InvariantCulture), (long)Number(line, "cpu="));
     }
 
     private string Report(Scenario[] scenarios, List<Target> targets, (double P50, double P99, double P999, double PerSecond)? floor)
@@ -186,8 +189,8 @@ internal sealed class EndToEndRunner
             text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Name}: C={scenario.Connections}, D={scenario.Depth}, P={scenario.PayloadLength} B");
             text.AppendLine();
             bool latency = scenario.Depth == 1 && scenario.Connections == 1 && floor is not null;
-            text.AppendLine("| stack | settings | req/s | PE ÷ this | p50 µs | p50 ÷ PE | p99 µs | p99.9 µs | server B/req |" + (latency ? " p50 ÷ floor |" : string.Empty));
-            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|" + (latency ? "---:|" : string.Empty));
+            text.AppendLine("| stack | settings | req/s | PE ÷ this | p50 µs | p50 ÷ PE | p99 µs | p99.9 µs | server B/req | server CPU µs/req | CPU ÷ PE |" + (latency ? " p50 ÷ floor |" : string.Empty));
+            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (latency ? "---:|" : string.Empty));
             foreach (Target target in targets)
             {
                 if (!_results.TryGetValue((scenario, target), out List<Measurement>? runs))
@@ -198,7 +201,7 @@ internal sealed class EndToEndRunner
                 Measurement m = Median(runs);
                 Measurement? pe = PeerEngineFor(scenario, target);
                 string stack = target.Unix ? target.Server.Stack + " (Unix socket)" : target.Server.Stack;
-                text.Append(CultureInfo.InvariantCulture, $"| {stack} | {target.Server.Settings} | {m.RequestsPerSecond:F0} | {Ratio(pe?.RequestsPerSecond, m.RequestsPerSecond)} | {m.P50:F1} | {Ratio(m.P50, pe?.P50)} | {m.P99:F1} | {m.P999:F1} | {m.AllocatedPerRequest:F1} |");
+                text.Append(CultureInfo.InvariantCulture, $"| {stack} | {target.Server.Settings} | {m.RequestsPerSecond:F0} | {Ratio(pe?.RequestsPerSecond, m.RequestsPerSecond)} | {m.P50:F1} | {Ratio(m.P50, pe?.P50)} | {m.P99:F1} | {m.P999:F1} | {m.AllocatedPerRequest:F1} | {m.CpuPerRequest:F2} | {Ratio(m.CpuPerRequest, pe?.CpuPerRequest)} |");
                 if (latency)
                 {
                     text.Append(CultureInfo.InvariantCulture, $" {m.P50 / floor!.Value.P50:F2} |");
@@ -227,7 +230,8 @@ internal sealed class EndToEndRunner
         Median(runs.Select(r => r.P50)),
         Median(runs.Select(r => r.P99)),
         Median(runs.Select(r => r.P999)),
-        Median(runs.Select(r => r.AllocatedPerRequest)));
+        Median(runs.Select(r => r.AllocatedPerRequest)),
+        Median(runs.Select(r => r.CpuPerRequest)));
 
     private static double Median(IEnumerable<double> values)
     {

@@ -6,7 +6,7 @@ namespace PeerEngine.Benchmarks.EndToEnd.Servers;
 /// <summary>
 /// <c>e2e serve STACK</c>: runs one stack's echo server in this process, prints
 /// <c>READY tcp=HOST:PORT [unix=PATH]</c>, then answers the runner on standard input:
-/// <c>alloc</c> prints <c>ALLOC N</c> (bytes this process has allocated so far), <c>memory</c> prints <c>MEMORY rss=KIB managed=BYTES jit=METHODS</c> after a full collection, <c>types</c> prints the types allocated most (with E2E_ALLOCATION_TYPES=1), <c>exit</c> or the end
+/// <c>alloc</c> prints <c>ALLOC N cpu=µS</c> (bytes this process has allocated so far, and its CPU time), <c>memory</c> prints <c>MEMORY rss=KIB managed=BYTES jit=METHODS</c> after a full collection, <c>types</c> prints the types allocated most (with E2E_ALLOCATION_TYPES=1), <c>exit</c> or the end
 /// of input stops it.
 /// </summary>
 internal static class ServerProcess
@@ -46,7 +46,7 @@ internal static class ServerProcess
             {
                 if (command == "alloc")
                 {
-                    Console.WriteLine("ALLOC " + GC.GetTotalAllocatedBytes(precise: true).ToString(CultureInfo.InvariantCulture));
+                    Console.WriteLine(FormattableString.Invariant($"ALLOC {GC.GetTotalAllocatedBytes(precise: true)} cpu={Environment.CpuUsage.TotalTime.Ticks / 10}"));
                 }
                 else if (command == "memory")
                 {
