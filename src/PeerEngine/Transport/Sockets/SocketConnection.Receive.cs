@@ -21,6 +21,9 @@ internal sealed partial class SocketConnection
     /// </summary>
     private const int MaximumReceiveSize = 64 * 1024;
 
+    /// <summary>Waits for data that end with nothing to read before a receive is posted anyway (it then sees a FIN).</summary>
+    private const int MaxEmptyWakeups = 2;
+
     private async Task ReceiveLoopAsync()
     {
         PipeWriter input = _received.Writer;
@@ -28,38 +31,45 @@ internal sealed partial class SocketConnection
         try
         {
             int receiveSize = MinimumReceiveSize;
+            int emptyWakeups = 0;
             while (true)
             {
-                int received;
+                int available = 0;
                 if (_waitForData)
                 {
                     // Readiness without a buffer: until the peer sends, this connection holds none.
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                    received = ReceiveAvailable(input, ref receiveSize, out bool ended);
-                    if (ended)
-                    {
-                        break; // the peer finished sending (FIN)
-                    }
 
-                    if (received == 0)
+                    // The wait sometimes ends with nothing to read (measured: 2.5% of connections
+                    // after a 60 KB frame); a receive posted then would keep the tail of a 64 KiB
+                    // block until the peer next sends. Wait again instead, a bounded number of times:
+                    // at the end of the stream the wait ends at once, and the receive must see it.
+                    // The price is one FIONREAD per receive (not per frame), which also sizes the
+                    // receive below.
+                    available = _socket.Available;
+                    if (available == 0 && emptyWakeups++ < MaxEmptyWakeups)
                     {
-                        // The wait sometimes ends with nothing to read (measured: 2.5% of connections
-                        // after a 60 KB frame): wait again, holding no buffer.
                         continue;
                     }
                 }
-                else
-                {
-                    Memory<byte> buffer = input.GetMemory(receiveSize);
-                    received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
-                    if (received == 0)
-                    {
-                        break; // the peer finished sending (FIN)
-                    }
 
-                    receiveSize = NextReceiveSize(received, buffer.Length, receiveSize);
-                    input.Advance(received);
+                emptyWakeups = 0;
+
+                // All that has arrived, in one receive: a burst of pipelined requests a little over a
+                // block (64 of 64 B are 5 KiB) cut in two receives became two batches, two sends, and
+                // two smaller bursts back from the peer, for the rest of the conversation (issue 7).
+                Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
+                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                if (received == 0)
+                {
+                    break; // the peer finished sending (FIN)
                 }
+
+                receiveSize = received == buffer.Length ? MaximumReceiveSize
+                    : received < buffer.Length / 2 ? MinimumReceiveSize
+                    : receiveSize;
+
+                input.Advance(received);
 
                 // Awaiting the flush is the back-pressure: while the protocol has MaxReceiveBufferSize
                 // unconsumed, the socket is not read and TCP flow control slows the peer down.
@@ -79,58 +89,4 @@ internal sealed partial class SocketConnection
             await input.CompleteAsync(error).ConfigureAwait(false);
         }
     }
-
-    /// <summary>
-    /// Reads what has arrived without waiting (the socket is non-blocking for this loop), into the
-    /// input pipe, unflushed: everything the peer sent in one burst reaches the protocol as one read.
-    /// A burst of pipelined requests a little over a block (64 of 64 B are 5 KiB), flushed in two
-    /// pieces, became two batches and two sends, and smaller bursts back from the peer for the rest of
-    /// the conversation (issue 7); one non-blocking receive also replaced a receive and a FIONREAD.
-    /// Nothing available: 0, and no buffer is held (issue 3).
-    /// </summary>
-    /// <param name="input">The input pipe's writer; what is read is advanced, not flushed.</param>
-    /// <param name="receiveSize">The size to ask of the pipe, adapted to how full each receive was.</param>
-    /// <param name="ended">The peer finished sending (FIN); what came before it is in the pipe.</param>
-    /// <returns>The bytes read.</returns>
-    private int ReceiveAvailable(PipeWriter input, ref int receiveSize, out bool ended)
-    {
-        int total = 0;
-        int ask = receiveSize;
-        while (true)
-        {
-            Span<byte> buffer = input.GetSpan(ask);
-            int received = _socket.Receive(buffer, SocketFlags.None, out SocketError status);
-            if (status == SocketError.WouldBlock)
-            {
-                ended = false;
-                return total;
-            }
-
-            if (status != SocketError.Success)
-            {
-                throw new SocketException((int)status);
-            }
-
-            ended = received == 0;
-            input.Advance(received);
-            total += received;
-
-            // A receive that does not fill its buffer took all there was. A peer that keeps the
-            // socket full is handed over every MaximumReceiveSize: the flush is the back-pressure.
-            if (ended || received < buffer.Length || total >= MaximumReceiveSize)
-            {
-                // The next burst is likely the size of this one: asked for at once, it takes one
-                // receive (and a block that fits it) rather than a full one and then the rest.
-                receiveSize = Math.Clamp(total, MinimumReceiveSize, MaximumReceiveSize);
-                return total;
-            }
-
-            ask = MaximumReceiveSize;
-        }
-    }
-
-    private static int NextReceiveSize(int received, int bufferLength, int receiveSize) =>
-        received == bufferLength ? MaximumReceiveSize
-        : received < bufferLength / 2 ? MinimumReceiveSize
-        : receiveSize;
 }

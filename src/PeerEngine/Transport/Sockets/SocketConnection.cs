@@ -23,11 +23,6 @@ internal sealed partial class SocketConnection : TransportConnection
     {
         _socket = socket;
         _waitForData = options.Transport.WaitForDataBeforeAllocatingBuffer;
-
-        // After the zero-byte wait, the receive loop reads what has arrived without waiting: a
-        // non-blocking socket's synchronous Receive says WouldBlock instead of blocking. (Its
-        // asynchronous operations behave the same either way.)
-        socket.Blocking = !_waitForData;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _received = new Pipe(options.Receive);
