@@ -117,9 +117,6 @@ internal static class IdleConnectionsRunner
             await EchoOnEachAsync(warm, SmallPayload).ConfigureAwait(false);
             await EchoOnEachAsync(warm, largePayload).ConfigureAwait(false);
             Close(warm);
-
-            // Settling time, not synchronisation: the server has no signal for "done closing" or
-            // "idle", and the resident set is read once its connections have stopped moving.
             baseline = await SettledMemoryAsync(server).ConfigureAwait(false);
             long compiled = baseline.JitMethods - compiledBefore;
             quietPasses = compiled <= QuietPassCompilations ? quietPasses + 1 : 0;
@@ -162,6 +159,8 @@ internal static class IdleConnectionsRunner
 
     private static async Task<Reading> SettledMemoryAsync(ChildProcess server)
     {
+        // Settling time, not synchronisation: the server has no signal for "done closing" or
+        // "idle", and the resident set is read once its connections have stopped moving.
         await Task.Delay(1000).ConfigureAwait(false);
         return Memory(server);
     }
