@@ -107,7 +107,13 @@ internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequest
 
         _settings.Heartbeat.Register(this);
         _settings.Metrics.ConnectionOpened(this);
-        _receiving = ReceiveLoopAsync();
+
+        // The loops must not carry the starter's execution context (a request's span, its
+        // AsyncLocals) for the connection's life, nor hand it to the handlers they run.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _receiving = ReceiveLoopAsync();
+        }
     }
 
     /// <summary>Waits for the handshake, bounded by the handshake timeout and <paramref name="cancellationToken"/>.</summary>

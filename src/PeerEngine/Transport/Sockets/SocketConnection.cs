@@ -39,8 +39,12 @@ internal sealed partial class SocketConnection : TransportConnection
 
     public void Start()
     {
-        _receiving = ReceiveLoopAsync();
-        _sending = SendLoopAsync();
+        // Like the protocol's loop: no execution context of whoever opened the connection.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _receiving = ReceiveLoopAsync();
+            _sending = SendLoopAsync();
+        }
     }
 
     public override void Abort()
