@@ -52,7 +52,7 @@ internal sealed partial class PeerConnection
                     if (status == FrameReadStatus.Complete && TakesInboundSlot(frame) && !TryTakeInboundSlot())
                     {
                         // The work already cut out must run, or its slots would never come back.
-                        _batch.Dispatch(_transport, _settings.Options.InlineHandlers);
+                        _batch.Dispatch(_settings.Options.InlineHandlers);
                         await WaitForInboundSlotAsync().ConfigureAwait(false);
                     }
 
@@ -67,7 +67,7 @@ internal sealed partial class PeerConnection
                     }
                 }
 
-                _batch.Dispatch(_transport, _settings.Options.InlineHandlers);
+                _batch.Dispatch(_settings.Options.InlineHandlers);
                 TrackPartialFrame(buffer);
                 input.AdvanceTo(_discarding ? buffer.End : buffer.Start, buffer.End);
                 if (result.IsCompleted)

@@ -27,12 +27,6 @@ internal abstract class TransportConnection : IAsyncDisposable
     /// <summary>This side's address.</summary>
     public abstract EndPoint? LocalEndPoint { get; }
 
-    /// <summary>
-    /// Runs work the protocol hands over from its read loop (the handlers of a receive's requests):
-    /// on the thread pool, unless the transport has a better thread for it.
-    /// </summary>
-    public virtual void Schedule(IThreadPoolWorkItem work) => ThreadPool.UnsafeQueueUserWorkItem(work, preferLocal: false);
-
     /// <summary>Tears the connection down at once: pending reads and sends end, nothing more is sent.</summary>
     public abstract void Abort();
 

@@ -1,4 +1,3 @@
-using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections.Internal;
@@ -27,17 +26,15 @@ internal struct InboundBatch
     }
 
     /// <summary>
-    /// Hands the batch to the transport, which runs it on a pool thread (for sockets, the one that
-    /// received it, once its next receive is armed), or starts it here when <paramref name="inline"/>.
+    /// Hands the batch to the thread pool, if there is one, or starts it here when <paramref name="inline"/>.
     /// On a pool thread, the answers written by handlers that complete at once leave in one send from
-    /// that thread when the batch is started (<see cref="SendScheduler"/>).
+    /// this thread when the batch is started (<see cref="SendScheduler"/>).
     /// </summary>
-    /// <param name="transport">The connection's transport.</param>
     /// <param name="inline">
     /// <see cref="PeerConnectionOptions.InlineHandlers"/>: the handlers are started on the receive loop,
     /// which goes on reading once each has completed or reached its first incomplete await.
     /// </param>
-    public void Dispatch(TransportConnection transport, bool inline)
+    public void Dispatch(bool inline)
     {
         InboundWork? head = _head;
         if (head is null)
@@ -49,7 +46,7 @@ internal struct InboundBatch
         _tail = null;
         if (!inline)
         {
-            transport.Schedule(head);
+            ThreadPool.UnsafeQueueUserWorkItem(head, preferLocal: false);
         }
         else if (Thread.CurrentThread.IsThreadPoolThread)
         {

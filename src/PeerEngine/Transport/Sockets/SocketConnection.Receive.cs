@@ -38,7 +38,7 @@ internal sealed partial class SocketConnection
                 if (_waitForData)
                 {
                     // Readiness without a buffer: until the peer sends, this connection holds none.
-                    await WaitArmed(_socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None));
+                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
 
                     // The wait sometimes ends with nothing to read (measured: 2.5% of connections
                     // after a 60 KB frame); a receive posted then would keep the tail of a 64 KiB
@@ -59,7 +59,7 @@ internal sealed partial class SocketConnection
                 // block (64 of 64 B are 5 KiB) cut in two receives became two batches, two sends, and
                 // two smaller bursts back from the peer, for the rest of the conversation (issue 7).
                 Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
-                int received = await WaitArmed(_socket.ReceiveAsync(buffer, SocketFlags.None));
+                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
                     break; // the peer finished sending (FIN)
@@ -73,13 +73,7 @@ internal sealed partial class SocketConnection
 
                 // Awaiting the flush is the back-pressure: while the protocol has MaxReceiveBufferSize
                 // unconsumed, the socket is not read and TCP flow control slows the peer down.
-                ValueTask<FlushResult> flushing = FlushKeepingHandOver();
-                if (!flushing.IsCompleted)
-                {
-                    QueueHandedOver(); // the protocol must be able to drain the pipe meanwhile
-                }
-
-                FlushResult flush = await flushing.ConfigureAwait(false);
+                FlushResult flush = await input.FlushAsync().ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break; // the protocol stopped reading
@@ -92,7 +86,6 @@ internal sealed partial class SocketConnection
         }
         finally
         {
-            QueueHandedOver();
             await input.CompleteAsync(error).ConfigureAwait(false);
         }
     }

@@ -1,0 +1,75 @@
+using PeerEngine.Buffers;
+using PeerEngine.Connections;
+using PeerEngine.Tests.Support;
+
+namespace PeerEngine.Tests.Connections;
+
+/// <summary>What a handler cannot do to its connection, and what it cannot inherit from it.</summary>
+public sealed class HandlerIsolationTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(10);
+    private static readonly AsyncLocal<string?> Ambient = new();
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_blocking_handler_does_not_stop_the_connection_from_answering_later_requests(bool unix)
+    {
+        using var firstStarted = new ManualResetEventSlim();
+        using var release = new ManualResetEventSlim();
+        RequestHandler handler = (request, cancellationToken) =>
+        {
+            if (request.Payload.Span[0] == 1)
+            {
+                firstStarted.Set();
+                release.Wait(cancellationToken); // blocks its thread, as careless handlers do
+            }
+
+            return Handlers.Echo(request, cancellationToken);
+        };
+        await using var harness = new ConnectionHarness();
+        PeerListener listener = harness.Listen(handler, unix: unix);
+        PeerConnection client = await harness.ConnectAsync(listener.EndPoint);
+
+        ValueTask<PooledPayload> blocked = client.RequestAsync(new byte[] { 1 });
+        Assert.True(firstStarted.Wait(Patience));
+        try
+        {
+            using PooledPayload second = await client.RequestAsync(new byte[] { 2 }).AsTask().WaitAsync(Patience);
+            Assert.Equal([2], second.ToArray());
+        }
+        finally
+        {
+            release.Set();
+        }
+
+        using PooledPayload first = await blocked;
+        Assert.Equal([1], first.ToArray());
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_handler_does_not_see_the_execution_context_of_whoever_opened_the_connection(bool inlineHandlers)
+    {
+        // The connection opened inside a caller's context (a request's span, its AsyncLocals) must
+        // not carry that context for its life into the handlers of the requests it receives.
+        string? seen = "not run";
+        RequestHandler clientHandler = (request, _) =>
+        {
+            seen = Ambient.Value;
+            return ValueTask.CompletedTask;
+        };
+        await using var harness = new ConnectionHarness(new PeerConnectionOptions { InlineHandlers = inlineHandlers });
+        PeerListener listener = harness.Listen(Handlers.Echo);
+        Ambient.Value = "the opener's";
+        PeerConnection client = await harness.ConnectAsync(listener.EndPoint, clientHandler);
+        Ambient.Value = null;
+        PeerConnection server = Assert.Single(listener.Connections);
+        Assert.Equal("client", client.LocalNodeId);
+
+        using PooledPayload answer = await server.RequestAsync(new byte[] { 1 }).AsTask().WaitAsync(Patience);
+
+        Assert.Null(seen);
+    }
+}
