@@ -11,7 +11,8 @@ namespace PeerEngine.Benchmarks.EndToEnd.Client;
 /// <c>run ENDPOINT C D P WARMUP_MS MEASURE_MS</c> opens C connections, loads them for the warm-up,
 /// prints <c>WARM</c> and waits for <c>GO</c>; measures, prints <c>MEASURED</c> and waits for
 /// <c>CLOSE</c> (the runner reads the server's allocations in between, with the connections open);
-/// then prints <c>RESULT</c> with the requests, the seconds and the latency percentiles in µs.
+/// then prints <c>RESULT</c> with the requests, the seconds, the latency percentiles in µs and the
+/// client's own CPU time while measuring (µs).
 /// </summary>
 internal static class ClientProcess
 {
@@ -68,8 +69,10 @@ internal static class ClientProcess
             Console.WriteLine("WARM");
             Expect("GO");
             long started = Stopwatch.GetTimestamp();
+            TimeSpan cpuBefore = Environment.CpuUsage.TotalTime;
             await LoadAsync(open, measureMs).ConfigureAwait(false);
             double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            long cpuMicroseconds = (Environment.CpuUsage.TotalTime - cpuBefore).Ticks / 10;
             Console.WriteLine("MEASURED");
             Expect("CLOSE");
 
@@ -82,7 +85,7 @@ internal static class ClientProcess
             }
 
             return FormattableString.Invariant(
-                $"RESULT requests={requests} seconds={seconds:F4} p50={Micros(latency, 50)} p99={Micros(latency, 99)} p999={Micros(latency, 99.9)}");
+                $"RESULT requests={requests} seconds={seconds:F4} p50={Micros(latency, 50)} p99={Micros(latency, 99)} p999={Micros(latency, 99.9)} cpu={cpuMicroseconds}");
         }
         finally
         {

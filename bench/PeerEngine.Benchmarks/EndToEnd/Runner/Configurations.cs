@@ -82,4 +82,7 @@ internal sealed record Target(ServerSpec Server, bool Unix)
 }
 
 /// <summary>One measured run of one target in one scenario.</summary>
-internal sealed record Measurement(double RequestsPerSecond, double P50, double P99, double P999, double AllocatedPerRequest, double CpuPerRequest);
+/// <param name="ServerCores">The server's CPU time over the measured time: how busy its one core was.</param>
+/// <param name="ClientCores">The same for the client. When neither is near 1, throughput is bound by the
+/// turnaround of each batch (wake-ups, syscalls) rather than by either side's work.</param>
+internal sealed record Measurement(double RequestsPerSecond, double P50, double P99, double P999, double AllocatedPerRequest, double CpuPerRequest, double ServerCores, double ClientCores);

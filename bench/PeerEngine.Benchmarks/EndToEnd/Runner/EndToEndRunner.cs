@@ -92,7 +92,7 @@ internal sealed class EndToEndRunner
                         string endPoint = target.Unix ? unix! : tcp;
                         Measurement measurement = Measure(client, server, endPoint, scenario, _options.MeasureMs);
                         Console.Error.WriteLine(FormattableString.Invariant(
-                            $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req {measurement.CpuPerRequest,6:F2} µs CPU/req"));
+                            $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req {measurement.CpuPerRequest,6:F2} µs CPU/req, cores busy {measurement.ServerCores:F2} server {measurement.ClientCores:F2} client"));
                         if (!_results.TryGetValue((scenario, target), out List<Measurement>? list))
                         {
                             _results[(scenario, target)] = list = [];
@@ -151,13 +151,16 @@ internal sealed class EndToEndRunner
         client.Send("CLOSE");
         string result = client.Expect("RESULT");
         double requests = Number(result, "requests=");
+        double microseconds = Number(result, "seconds=") * 1e6;
         return new Measurement(
             requests / Number(result, "seconds="),
             Number(result, "p50="),
             Number(result, "p99="),
             Number(result, "p999="),
             requests == 0 ? double.NaN : (allocatedAfter - allocatedBefore) / requests,
-            requests == 0 ? double.NaN : (cpuAfter - cpuBefore) / requests);
+            requests == 0 ? double.NaN : (cpuAfter - cpuBefore) / requests,
+            (cpuAfter - cpuBefore) / microseconds,
+            Number(result, "cpu=") / microseconds);
     }
 
     /// <summary>The server's allocated bytes and CPU time (µs) so far.</summary>
@@ -172,7 +175,7 @@ internal sealed class EndToEndRunner
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Medians of {_options.Rounds} interleaved rounds; warm-up {_options.WarmupMs} ms, measured {_options.MeasureMs} ms per run; server on core {ServerCore}, client on core {ClientCore} (pinned: {ChildProcess.CanPin}).");
-        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode and larger pool: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's.");
+        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode and larger pool: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's; `server busy`, `client busy`: each process's CPU time over the measured time (1.00 is its whole core).");
         if (floor is { } f)
         {
             text.AppendLine(FormattableString.Invariant(
@@ -189,8 +192,8 @@ internal sealed class EndToEndRunner
             text.AppendLine(CultureInfo.InvariantCulture, $"### {scenario.Name}: C={scenario.Connections}, D={scenario.Depth}, P={scenario.PayloadLength} B");
             text.AppendLine();
             bool latency = scenario.Depth == 1 && scenario.Connections == 1 && floor is not null;
-            text.AppendLine("| stack | settings | req/s | PE ÷ this | p50 µs | p50 ÷ PE | p99 µs | p99.9 µs | server B/req | server CPU µs/req | CPU ÷ PE |" + (latency ? " p50 ÷ floor |" : string.Empty));
-            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (latency ? "---:|" : string.Empty));
+            text.AppendLine("| stack | settings | req/s | PE ÷ this | p50 µs | p50 ÷ PE | p99 µs | p99.9 µs | server B/req | server CPU µs/req | CPU ÷ PE | server busy | client busy |" + (latency ? " p50 ÷ floor |" : string.Empty));
+            text.AppendLine("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|" + (latency ? "---:|" : string.Empty));
             foreach (Target target in targets)
             {
                 if (!_results.TryGetValue((scenario, target), out List<Measurement>? runs))
@@ -201,7 +204,7 @@ internal sealed class EndToEndRunner
                 Measurement m = Median(runs);
                 Measurement? pe = PeerEngineFor(scenario, target);
                 string stack = target.Unix ? target.Server.Stack + " (Unix socket)" : target.Server.Stack;
-                text.Append(CultureInfo.InvariantCulture, $"| {stack} | {target.Server.Settings} | {m.RequestsPerSecond:F0} | {Ratio(pe?.RequestsPerSecond, m.RequestsPerSecond)} | {m.P50:F1} | {Ratio(m.P50, pe?.P50)} | {m.P99:F1} | {m.P999:F1} | {m.AllocatedPerRequest:F1} | {m.CpuPerRequest:F2} | {Ratio(m.CpuPerRequest, pe?.CpuPerRequest)} |");
+                text.Append(CultureInfo.InvariantCulture, $"| {stack} | {target.Server.Settings} | {m.RequestsPerSecond:F0} | {Ratio(pe?.RequestsPerSecond, m.RequestsPerSecond)} | {m.P50:F1} | {Ratio(m.P50, pe?.P50)} | {m.P99:F1} | {m.P999:F1} | {m.AllocatedPerRequest:F1} | {m.CpuPerRequest:F2} | {Ratio(m.CpuPerRequest, pe?.CpuPerRequest)} | {m.ServerCores:F2} | {m.ClientCores:F2} |");
                 if (latency)
                 {
                     text.Append(CultureInfo.InvariantCulture, $" {m.P50 / floor!.Value.P50:F2} |");
@@ -231,7 +234,9 @@ internal sealed class EndToEndRunner
         Median(runs.Select(r => r.P99)),
         Median(runs.Select(r => r.P999)),
         Median(runs.Select(r => r.AllocatedPerRequest)),
-        Median(runs.Select(r => r.CpuPerRequest)));
+        Median(runs.Select(r => r.CpuPerRequest)),
+        Median(runs.Select(r => r.ServerCores)),
+        Median(runs.Select(r => r.ClientCores)));
 
     private static double Median(IEnumerable<double> values)
     {
