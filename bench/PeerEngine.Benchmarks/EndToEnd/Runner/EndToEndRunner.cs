@@ -151,16 +151,16 @@ internal sealed class EndToEndRunner
         client.Send("CLOSE");
         string result = client.Expect("RESULT");
         double requests = Number(result, "requests=");
-        double microseconds = Number(result, "seconds=") * 1e6;
+        double seconds = Number(result, "seconds=");
         return new Measurement(
-            requests / Number(result, "seconds="),
+            requests / seconds,
             Number(result, "p50="),
             Number(result, "p99="),
             Number(result, "p999="),
             requests == 0 ? double.NaN : (allocatedAfter - allocatedBefore) / requests,
             requests == 0 ? double.NaN : (cpuAfter - cpuBefore) / requests,
-            (cpuAfter - cpuBefore) / microseconds,
-            Number(result, "cpu=") / microseconds);
+            (cpuAfter - cpuBefore) / (seconds * 1e6),
+            Number(result, "cpu=") / (seconds * 1e6));
     }
 
     /// <summary>The server's allocated bytes and CPU time (µs) so far.</summary>
