@@ -74,7 +74,14 @@ internal sealed class PeerListener : IAsyncDisposable
         return listener;
     }
 
-    public void Start() => _accepting = AcceptLoopAsync();
+    public void Start()
+    {
+        // Like every loop that outlives its caller: no execution context of whoever started it.
+        using (ExecutionContext.SuppressFlow())
+        {
+            _accepting = AcceptLoopAsync();
+        }
+    }
 
     /// <summary>Stops accepting, closes every connection gracefully within the drain timeout, and releases the endpoint.</summary>
     public async Task StopAsync(TimeSpan? drainTimeout = null)

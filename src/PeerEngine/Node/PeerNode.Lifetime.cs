@@ -55,8 +55,13 @@ public sealed partial class PeerNode
                 _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
             }
 
-            _watching = WatchPeersAsync(_stopping.Token);
-            _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
+            // The node's loop and timer run for its life: they must not carry the starter's execution
+            // context (its AsyncLocals, logging scopes, span) into PeerJoined/PeerLeft handlers and logs.
+            using (ExecutionContext.SuppressFlow())
+            {
+                _watching = WatchPeersAsync(_stopping.Token);
+                _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
+            }
             _state = State.Running;
             PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint, UnixSocketPath);
         }

@@ -20,7 +20,10 @@ internal sealed class ConnectionHeartbeat : IDisposable
     {
         _time = time;
         Interval = interval;
-        _timer = time.CreateTimer(static state => ((ConnectionHeartbeat)state!).Tick(), this, interval, interval);
+        using (ExecutionContext.SuppressFlow()) // a timer for the process's life, not the creator's context
+        {
+            _timer = time.CreateTimer(static state => ((ConnectionHeartbeat)state!).Tick(), this, interval, interval);
+        }
     }
 
     public TimeSpan Interval { get; }

@@ -36,7 +36,10 @@ internal sealed class FileRegistration : IPeerRegistration
         {
             if (!_released)
             {
-                _timer = time.CreateTimer(static state => ((FileRegistration)state!).Heartbeat(), this, interval, interval);
+                using (ExecutionContext.SuppressFlow()) // beats for the registration's life, not the publisher's context
+                {
+                    _timer = time.CreateTimer(static state => ((FileRegistration)state!).Heartbeat(), this, interval, interval);
+                }
             }
         }
     }
