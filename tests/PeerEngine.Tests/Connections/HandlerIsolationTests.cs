@@ -63,10 +63,9 @@ public sealed class HandlerIsolationTests
         await using var harness = new ConnectionHarness(new PeerConnectionOptions { InlineHandlers = inlineHandlers });
         PeerListener listener = harness.Listen(Handlers.Echo);
         Ambient.Value = "the opener's";
-        PeerConnection client = await harness.ConnectAsync(listener.EndPoint, clientHandler);
+        await harness.ConnectAsync(listener.EndPoint, clientHandler);
         Ambient.Value = null;
         PeerConnection server = Assert.Single(listener.Connections);
-        Assert.Equal("client", client.LocalNodeId);
 
         using PooledPayload answer = await server.RequestAsync(new byte[] { 1 }).AsTask().WaitAsync(Patience);
 
