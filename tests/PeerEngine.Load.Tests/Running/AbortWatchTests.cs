@@ -41,11 +41,18 @@ public sealed class AbortWatchTests
         // before the first interval ends; the next is due at 105 ms, after the rule has fired at 102 ms.
         var time = new FakeTimeProvider();
         int calls = 0;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var firstInterval = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task<LoadResult> run = LoadRunner.RegisterScenarios(
                 Scenario.Create("broken", _ =>
                     {
-                        if (Interlocked.Increment(ref calls) == 21)
+                        int made = Interlocked.Increment(ref calls);
+                        if (made == 1)
+                        {
+                            started.TrySetResult();
+                        }
+
+                        if (made == 21)
                         {
                             firstInterval.TrySetResult();
                         }
@@ -59,6 +66,9 @@ public sealed class AbortWatchTests
             .WithAbortRules(AbortWatch.Parse("errors>50%"))
             .RunAsync();
 
+        // The run starts on its own: its clock must read 0 when it does (the call due at 0 is made),
+        // or a busy machine lets the advance come first and the schedule begins at 100 ms.
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(10));
         FakeClock.AdvanceInline(time, TimeSpan.FromMilliseconds(100));
         await firstInterval.Task.WaitAsync(TimeSpan.FromSeconds(10));
         FakeClock.AdvanceInline(time, TimeSpan.FromMilliseconds(2));

@@ -19,6 +19,7 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     public const string Tuned = "spin limit 0";
     public const string LowLatency = "low-latency";
     public const string LargerPool = "spin limit 0, pool 1024";
+    public const string InlineCompletions = "spin limit 0, inline completions";
 
     /// <summary>The thread pool's idle spinning takes most of a server's single core (issue 7): turn it off.</summary>
     public static readonly IReadOnlyDictionary<string, string> NoSpinning = new Dictionary<string, string>
@@ -76,6 +77,7 @@ internal sealed record Target(ServerSpec Server, bool Unix)
         }
 
         targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.InlineCompletions, ServerSpec.Inline), Unix: false));
         targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline), Unix: false));
         return targets;
     }

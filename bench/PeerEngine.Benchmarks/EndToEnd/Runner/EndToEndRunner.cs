@@ -219,7 +219,7 @@ internal sealed class EndToEndRunner
 
     private Measurement? PeerEngineFor(Scenario scenario, Target target)
     {
-        string settings = target.Server.Settings is ServerSpec.LowLatency or ServerSpec.LargerPool ? ServerSpec.Tuned : target.Server.Settings;
+        string settings = target.Server.Settings is ServerSpec.LowLatency or ServerSpec.LargerPool or ServerSpec.InlineCompletions ? ServerSpec.Tuned : target.Server.Settings;
         return _results.FirstOrDefault(r => r.Key.Item1 == scenario && r.Key.Item2.Server.Stack == "peerengine" && !r.Key.Item2.Unix && r.Key.Item2.Server.Settings == settings).Value is { } runs
             ? Median(runs)
             : null;

@@ -6,7 +6,7 @@ namespace PeerEngine.Benchmarks.EndToEnd.Runner;
 internal sealed class RunnerOptions
 {
     public const string Usage =
-        "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,lowlat] " +
+        "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,lowlat] " +
         "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-lowlat] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
@@ -86,6 +86,7 @@ internal sealed class RunnerOptions
             ServerSpec.Shipped => "shipped",
             ServerSpec.Tuned => "tuned",
             ServerSpec.LargerPool => "pool",
+            ServerSpec.InlineCompletions => "inline",
             _ => "lowlat",
         };
         string stack = target.Unix ? "peerengine-unix" : target.Server.Stack;
