@@ -10,8 +10,8 @@ using PeerEngine.Host.Commands;
 // runtime reads this variable once, when the first socket is made, so it is set before anything
 // else (a value the user set wins). Safe here because the only sockets of this process are the
 // node's, whose loops never block, and handlers still run on the pool (InlineHandlers is off).
-// Measured (bench/README, "Runtime settings for PeerEngine's host"): many connections +24–35%,
-// one request in flight p50 -11–15%, pipelined and 64 KiB level.
+// Measured (bench/README, "Runtime settings for PeerEngine's host"): many connections +17–35% in
+// three runs of four (level in the fourth), 64 KiB +5–16%, pipelined 2–6% lower, D=1 mixed.
 const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
 {
