@@ -175,7 +175,7 @@ internal sealed class EndToEndRunner
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Medians of {_options.Rounds} interleaved rounds; warm-up {_options.WarmupMs} ms, measured {_options.MeasureMs} ms per run; server on core {ServerCore}, client on core {ClientCore} (pinned: {ChildProcess.CanPin}).");
-        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode and larger pool: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's; `server busy`, `client busy`: each process's CPU time over the measured time (1.00 is its whole core).");
+        text.AppendLine("`PE ÷ this`: PeerEngine's throughput (TCP, same runtime settings; low-latency mode, larger pool and inline completions: PeerEngine with spin limit 0) over this row's, so above 1 means PeerEngine is ahead; `p50 ÷ PE`: this row's p50 over PeerEngine's; `server busy`, `client busy`: each process's CPU time over the measured time (1.00 is its whole core).");
         if (floor is { } f)
         {
             text.AppendLine(FormattableString.Invariant(
