@@ -46,9 +46,12 @@ internal static partial class PeerEngineLog
     [LoggerMessage(204, LogLevel.Information, "Connection {Connection} closed: {Reason}")]
     public static partial void Closed(ILogger logger, object connection, string reason);
 
-    [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5")]
+    [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5 if the connection is still open")]
     public static partial void HandlerFailed(ILogger logger, object connection, Exception exception);
 
     [LoggerMessage(206, LogLevel.Error, "Connection {Connection}: a message handler failed")]
     public static partial void MessageHandlerFailed(ILogger logger, object connection, Exception exception);
+
+    [LoggerMessage(207, LogLevel.Error, "Connection {Connection}: answering a request failed unexpectedly; the request is dropped")]
+    public static partial void InboundWorkFailed(ILogger logger, object connection, Exception exception);
 }
