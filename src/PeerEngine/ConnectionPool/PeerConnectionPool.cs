@@ -141,7 +141,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         {
             if (_disposed)
             {
-                throw new PeerUnavailableException(PeerId, "the node is stopping");
+                return backgroundOnly ? null : throw Stopping();
             }
 
             if (_connecting is not null)
@@ -183,13 +183,23 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
                 throw new PeerUnavailableException(PeerId, $"{endPoint} is now node '{connection.RemoteNodeId}'");
             }
 
-            Add(connection);
+            if (!TryAdd(connection))
+            {
+                // The pool closed while this connect was in flight: nobody would ever close it.
+                await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                throw Stopping();
+            }
+
             return connection;
         }
-        catch (Exception e)
+        catch (Exception e) when (!Volatile.Read(ref _disposed))
         {
             _metrics.FailedConnections.Add(1);
             throw Failed(e);
+        }
+        catch (Exception e) when (e is not PeerUnavailableException)
+        {
+            throw new PeerUnavailableException(PeerId, "the node is stopping", e);
         }
         finally
         {
@@ -211,17 +221,25 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         }
     }
 
-    private void Add(PeerConnection connection)
+    private bool TryAdd(PeerConnection connection)
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             _failures = 0;
             _connections = [.. _connections, connection];
             _idle[connection] = new IdleState(connection.LastRequestId, TimeSpan.Zero);
         }
 
         connection.WhenClosed(_remove);
+        return true;
     }
+
+    private PeerUnavailableException Stopping() => new(PeerId, "the node is stopping");
 
     private void Remove(PeerConnection connection)
     {

@@ -91,7 +91,7 @@ internal sealed partial class PeerConnection
         _lifetime.Cancel();
         var lost = new ConnectionLostException(reason, cause);
         _requests.FailAll(lost);
-        Pings.FailAll(lost);
+        FailPings(lost);
     }
 
     /// <summary>
@@ -174,7 +174,7 @@ internal sealed partial class PeerConnection
         ShutdownReason reason = _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed;
         var lost = new ConnectionLostException(reason);
         _requests.FailAll(lost);
-        Pings.FailAll(lost);
+        FailPings(lost);
         CheckDrained();
     }
 

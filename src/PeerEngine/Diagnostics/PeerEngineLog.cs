@@ -34,6 +34,12 @@ internal static partial class PeerEngineLog
     [LoggerMessage(304, LogLevel.Error, "A PeerJoined or PeerLeft event handler threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
 
+    [LoggerMessage(305, LogLevel.Warning, "Peer record '{PeerId}' skipped: {Problem}")]
+    public static partial void UndiallablePeerRecord(ILogger logger, string? peerId, string problem);
+
+    [LoggerMessage(306, LogLevel.Warning, "Discovery lists peer '{PeerId}' more than once; the most recently seen record is used")]
+    public static partial void DuplicatePeerRecord(ILogger logger, string peerId);
+
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
     public static partial void Handshaken(ILogger logger, object connection, string peerId);
 

@@ -44,11 +44,11 @@ public sealed partial class PeerNode
             if (_options.Listen)
             {
                 PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
-                _listeners.Add(tcp);
+                _listeners = [tcp];
                 TcpEndPoint = (IPEndPoint)tcp.EndPoint;
                 if (_options.UnixSocketPath is { } unixPath)
                 {
-                    _listeners.Add(PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener));
+                    _listeners = [tcp, PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener)];
                     UnixSocketPath = unixPath;
                 }
 
@@ -110,11 +110,12 @@ public sealed partial class PeerNode
         await _watching.ConfigureAwait(false);
 
         var closing = new List<Task>();
-        closing.AddRange(_listeners.Select(l => l.StopAsync(drainTimeout)));
+        PeerListener[] listeners = _listeners;
+        closing.AddRange(listeners.Select(l => l.StopAsync(drainTimeout)));
         closing.AddRange(_pools.Values.Select(p => p.CloseAsync(drainTimeout)));
         await Task.WhenAll(closing).ConfigureAwait(false);
         _pools.Clear();
-        _listeners.Clear();
+        _listeners = [];
 
         if (_ownsDiscovery && _discovery is IDisposable registry)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
@@ -36,7 +37,12 @@ public sealed partial class PeerNode
 
     private ValueTask<PooledPayload> UninstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (PoolOf(peerId, out Exception? refused) is not { } pool)
+        {
+            return ValueTask.FromException<PooledPayload>(refused!);
+        }
+
+        ValueTask<PeerConnection> connecting = pool.GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
         {
             return connecting.Result.RequestAsync(payload, timeout, cancellationToken);
@@ -52,7 +58,12 @@ public sealed partial class PeerNode
     /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
     public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (PoolOf(peerId, out Exception? refused) is not { } pool)
+        {
+            return ValueTask.FromException(refused!);
+        }
+
+        ValueTask<PeerConnection> connecting = pool.GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
         {
             return connecting.Result.SendMessageAsync(payload, cancellationToken);
@@ -65,22 +76,19 @@ public sealed partial class PeerNode
     public async Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         PeerRecord[] peers = [.. _peers.Values];
+
+        // Each send fails through its task (a peer that left, said GOODBYE, or a node that is
+        // stopping), so every send is started and every one is observed here.
         Task[] sends = [.. peers.Select(p => SendAsync(p.Id, payload, cancellationToken).AsTask())];
-        try
-        {
-            await Task.WhenAll(sends).ConfigureAwait(false);
-        }
-        catch (Exception) when (sends.All(s => s.IsCompleted))
-        {
-            // Each failure is reported below, per peer.
-        }
+        await Task.WhenAll(sends).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         var failures = new List<KeyValuePair<string, Exception>>();
         for (int i = 0; i < peers.Length; i++)
         {
-            if (sends[i].Exception is { } error)
+            Task send = sends[i];
+            if (!send.IsCompletedSuccessfully)
             {
-                failures.Add(new(peers[i].Id, error.InnerException ?? error));
+                failures.Add(new(peers[i].Id, send.Exception?.InnerException ?? new OperationCanceledException(cancellationToken)));
             }
         }
 
@@ -121,25 +129,44 @@ public sealed partial class PeerNode
         await connection.SendMessageAsync(payload, cancellationToken).ConfigureAwait(false);
     }
 
-    private PeerConnectionPool PoolOf(string peerId)
+    /// <summary>The pool of connections to <paramref name="peerId"/>, made on first use; or why there is none.</summary>
+    /// <remarks>The reason is returned, not thrown: every failure of a request reaches its caller through the returned task.</remarks>
+    private PeerConnectionPool? PoolOf(string peerId, out Exception? refused)
     {
         ArgumentNullException.ThrowIfNull(peerId);
+        refused = null;
+        if (_state != State.Running)
+        {
+            refused = _state == State.Stopped
+                ? new ObjectDisposedException(nameof(PeerNode), "The node is stopping or has stopped.")
+                : new InvalidOperationException("The node is not running: call StartAsync first.");
+            return null;
+        }
+
         if (_pools.TryGetValue(peerId, out PeerConnectionPool? pool))
         {
             return pool;
         }
 
-        if (_state != State.Running)
+        if (peerId == Id)
         {
-            throw new InvalidOperationException("The node is not running: call StartAsync first.");
+            refused = new PeerNotFoundException(peerId, $"'{peerId}' is this node's own id: a node does not send to itself.");
+            return null;
         }
 
         if (!TryFindPeer(peerId, out PeerRecord peer))
         {
-            throw new PeerNotFoundException(peerId);
+            refused = new PeerNotFoundException(peerId);
+            return null;
+        }
+
+        if (!TryGetEndPoint(peer, out EndPoint? endPoint))
+        {
+            refused = new PeerNotFoundException(peerId);
+            return null;
         }
 
         return _pools.GetOrAdd(peerId, static (id, state) =>
-            new PeerConnectionPool(id, state.Node.EndPointOf(state.Peer), state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, Peer: peer));
+            new PeerConnectionPool(id, state.EndPoint, state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, EndPoint: endPoint));
     }
 }
