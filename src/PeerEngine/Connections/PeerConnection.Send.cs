@@ -93,10 +93,12 @@ internal sealed partial class PeerConnection
     }
 
     /// <summary>Sends a PING and waits for its PONG: the round-trip time.</summary>
-    public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    /// <param name="timeout">How long to wait for the PONG; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async ValueTask<TimeSpan> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         PendingRequestTable pings = Pings;
-        PendingRequest ping = pings.TryAdd(_settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
+        PendingRequest ping = pings.TryAdd(timeout ?? _settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
         long started = _settings.Time.GetTimestamp();
         try
         {

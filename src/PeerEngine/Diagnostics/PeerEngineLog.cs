@@ -37,6 +37,12 @@ internal static partial class PeerEngineLog
     [LoggerMessage(305, LogLevel.Warning, "Peer record '{PeerId}' skipped: {Problem}")]
     public static partial void UndiallablePeerRecord(ILogger logger, string? peerId, string problem);
 
+    [LoggerMessage(307, LogLevel.Warning, "Peer '{PeerId}' is unresponsive: {Timeouts} requests in a row timed out; new requests fail at once until it answers a PING")]
+    public static partial void PeerUnresponsive(ILogger logger, string peerId, int timeouts);
+
+    [LoggerMessage(308, LogLevel.Information, "Peer '{PeerId}' answers again")]
+    public static partial void PeerResponsive(ILogger logger, string peerId);
+
     [LoggerMessage(306, LogLevel.Warning, "Discovery lists peer '{PeerId}' more than once; the most recently seen record is used")]
     public static partial void DuplicatePeerRecord(ILogger logger, string peerId);
 

@@ -25,7 +25,7 @@ public sealed partial class PeerNode
     {
         bool running = IsRunning;
         bool published = running && (!_options.Listen || (_discovery is not null && _discovery.Discover().Any(p => p.Id == Id)));
-        string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff).Select(p => p.PeerId)];
+        string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff || p.IsCircuitOpen).Select(p => p.PeerId)];
         return new PeerNodeHealth(running, published, _peers.Count, unreachable);
     }
 
