@@ -56,6 +56,69 @@ public sealed class DescriptorLimitTests : IDisposable
         await ServedAndAdmittingAgainAsync(node, endPoint);
     }
 
+    [Fact]
+    public async Task A_limit_lowered_while_the_node_runs_is_read_again_and_the_reserve_is_kept_below_it()
+    {
+        using ChildProcess node = ChildProcess.StartWithFileLimit(FileLimit * 4, "listen", _folder.RegistryPath, "lowered", "100000");
+        (IPEndPoint endPoint, _) = await ReadyAsync(node);
+        for (int i = 0; i < 100; i++)
+        {
+            _peers.Add(await RawPeer.HandshakeAsync(endPoint, "filler"));
+        }
+
+        // Lowered under the node's feet: fewer descriptors are free than the runtime's reserve.
+        int open = Directory.GetFileSystemEntries($"/proc/{node.Id}/fd").Length;
+        int lowered = open + 8;
+        Prlimit(node.Id, lowered);
+
+        // Connections are taken until descriptors run out: one then waits in the backlog.
+        RawPeer? waiting = null;
+        for (int i = 0; i < 16 && waiting is null; i++)
+        {
+            RawPeer peer = await RawPeer.ConnectAsync(endPoint);
+            await peer.SendAsync(FrameBytes.Written(w => FrameWriter.WriteHello(w, "late")));
+            try
+            {
+                await peer.ReadFrameAsync(HelloWait);
+                _peers.Add(peer);
+            }
+            catch (OperationCanceledException)
+            {
+                waiting = peer;
+            }
+        }
+
+        Assert.NotNull(waiting);
+
+        // A few descriptors come free, fewer than the reserve: the waiting connection is accepted
+        // and refused against the new limit, not admitted into the runtime's last descriptors.
+        for (int i = 0; i < 16; i++)
+        {
+            await _peers[0].DisposeAsync();
+            _peers.RemoveAt(0);
+        }
+
+        await waiting.ExpectClosedAsync();
+        await waiting.DisposeAsync();
+        Assert.Contains("file descriptors left", await NextLogAsync(node, 104), StringComparison.Ordinal);
+
+        // Once enough close for the reserve to hold, the node admits again and serves.
+        for (int i = 0; i < 48; i++)
+        {
+            await _peers[0].DisposeAsync();
+            _peers.RemoveAt(0);
+        }
+
+        await ServedAndAdmittingAgainAsync(node, endPoint);
+    }
+
+    private static void Prlimit(int processId, int limit)
+    {
+        using var prlimit = System.Diagnostics.Process.Start("prlimit", ["--pid", processId.ToString(CultureInfo.InvariantCulture), FormattableString.Invariant($"--nofile={limit}:{limit}")]);
+        prlimit.WaitForExit();
+        Assert.Equal(0, prlimit.ExitCode);
+    }
+
     /// <summary>Handshakes connections until one is closed without a HELLO (refused).</summary>
     private async Task FillUntilRefusedAsync(IPEndPoint endPoint)
     {

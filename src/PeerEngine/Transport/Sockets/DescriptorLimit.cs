@@ -19,8 +19,10 @@ internal static class DescriptorLimit
     /// </summary>
     public const int RuntimeReserve = 32;
 
-    // Read once: the accept path checks it per connection, and a process rarely raises its own limit.
-    private static readonly long? s_softLimit = ReadSoftLimit();
+    // Read once, and again when accepting runs out of descriptors: the accept path checks it per
+    // connection, and the limit changes only when someone lowers or raises it (prlimit, setrlimit).
+    private const long Unknown = -1;
+    private static long s_softLimit = ReadSoftLimit() ?? Unknown;
 
     /// <summary>
     /// Whether a descriptor just opened leaves fewer than <see cref="RuntimeReserve"/> free. Linux
@@ -28,10 +30,29 @@ internal static class DescriptorLimit
     /// it are in use: a check that costs nothing, where counting /proc/self/fd would cost a directory read.
     /// </summary>
     public static bool IsNearLimit(nint descriptor) =>
-        s_softLimit is { } limit && descriptor >= limit - RuntimeReserve;
+        SoftLimit is { } limit && descriptor >= limit - RuntimeReserve;
 
-    /// <summary>The soft limit, as read when first needed; <c>null</c> when unknown or unlimited.</summary>
-    public static long? SoftLimit => s_softLimit;
+    /// <summary>The soft limit, as last read; <c>null</c> when unknown or unlimited.</summary>
+    public static long? SoftLimit => Volatile.Read(ref s_softLimit) is var limit and not Unknown ? limit : null;
+
+    /// <summary>
+    /// Reads the limit again, after running out of descriptors: if it was lowered since it was read,
+    /// <see cref="IsNearLimit"/> must refuse against the new one, or every new connection eats into
+    /// the runtime's reserve. Reading needs a descriptor itself: false while there is none, and the
+    /// caller tries again after its back-off.
+    /// </summary>
+    public static bool TryRefresh()
+    {
+        try
+        {
+            Volatile.Write(ref s_softLimit, ReadSoftLimit() ?? Unknown);
+            return true;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// The limit, less the descriptors already open when the options are made, less a reserve for
@@ -41,13 +62,35 @@ internal static class DescriptorLimit
     /// </summary>
     public static int DefaultMaxConnections()
     {
-        if (s_softLimit is not { } limit)
+        if (SoftLimit is not { } limit)
         {
             return int.MaxValue;
         }
 
         long reserve = Math.Max(MinimumReserve, limit / 10);
         return (int)Math.Clamp(limit - CountOpen() - reserve, 1, int.MaxValue);
+    }
+
+    /// <summary>
+    /// Descriptors free below the limit, counted (a directory read: for when the accept path is short
+    /// of descriptors, not for every connection); 0 when there is none left to count with, <c>null</c>
+    /// when there is no limit.
+    /// </summary>
+    public static long? CountFree()
+    {
+        if (SoftLimit is not { } limit)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Math.Max(0, limit - CountOpen());
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private static long CountOpen()

@@ -23,6 +23,11 @@ internal sealed class SocketListener : IConnectionListener
     private readonly string? _unixSocketPath;
     private readonly CancellationTokenSource _disposed = new();
 
+    // Set when accepting ran out of descriptors: until a count shows the runtime's reserve free again,
+    // each accepted connection is checked against a count, not only against its descriptor's number
+    // (which says nothing of the holes that closed connections leave below it).
+    private volatile bool _shortOfDescriptors;
+
     private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics, string? unixSocketPath)
     {
         _metrics = metrics;
@@ -69,10 +74,17 @@ internal sealed class SocketListener : IConnectionListener
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         TimeSpan backoff = FirstAcceptBackoff;
+        bool limitStale = false;
         while (true)
         {
             try
             {
+                if (limitStale)
+                {
+                    // Before the next accept takes the first free descriptor: refused against the new limit.
+                    limitStale = !DescriptorLimit.TryRefresh();
+                }
+
                 Socket accepted = await _socket.AcceptAsync(linked.Token).ConfigureAwait(false);
                 if (TryStart(accepted) is { } connection)
                 {
@@ -91,7 +103,11 @@ internal sealed class SocketListener : IConnectionListener
             {
                 // EMFILE/ENFILE: the pending connection stays in the backlog. Spinning on accept would
                 // burn a core and starve the runtime of the descriptors it needs, so wait, doubling up
-                // to a second, and try again; the connections already open are unaffected.
+                // to a second, and try again; the connections already open are unaffected. The limit
+                // may have been lowered since it was read: read it again, so that connections are
+                // refused before the runtime's reserve once descriptors are free again.
+                limitStale = !DescriptorLimit.TryRefresh();
+                _shortOfDescriptors = true;
                 PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
                 _metrics.AcceptBackoffs.Add(1);
                 await Task.Delay(backoff, _time, linked.Token).ConfigureAwait(false);
@@ -127,7 +143,7 @@ internal sealed class SocketListener : IConnectionListener
     /// </summary>
     private SocketConnection? TryStart(Socket accepted)
     {
-        if (DescriptorLimit.IsNearLimit(accepted.Handle))
+        if (DescriptorLimit.IsNearLimit(accepted.Handle) || (_shortOfDescriptors && !ReserveIsFree()))
         {
             // Whatever the connection cap, the last descriptors are the runtime's: refused at once.
             PeerEngineLog.ConnectionRefusedNearDescriptorLimit(_logger, accepted.RemoteEndPoint, DescriptorLimit.RuntimeReserve, DescriptorLimit.SoftLimit ?? 0);
@@ -152,6 +168,18 @@ internal sealed class SocketListener : IConnectionListener
             accepted.Dispose();
             return null;
         }
+    }
+
+    /// <summary>Whether the runtime's reserve is free, by a count; ends the short state once there is room to spare.</summary>
+    private bool ReserveIsFree()
+    {
+        long? free = DescriptorLimit.CountFree();
+        if (free is null || free >= 2 * DescriptorLimit.RuntimeReserve)
+        {
+            _shortOfDescriptors = false;
+        }
+
+        return free is null || free >= DescriptorLimit.RuntimeReserve;
     }
 
     private static bool IsOutOfDescriptors(SocketError error) =>
