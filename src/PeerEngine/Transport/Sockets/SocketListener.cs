@@ -23,9 +23,9 @@ internal sealed class SocketListener : IConnectionListener
     private readonly string? _unixSocketPath;
     private readonly CancellationTokenSource _disposed = new();
 
-    // Set when accepting ran out of descriptors: until a count shows the runtime's reserve free again,
-    // each accepted connection is checked against a count, not only against its descriptor's number
-    // (which says nothing of the holes that closed connections leave below it).
+    // Set when accepting ran out of descriptors or came near the limit: until a count shows the
+    // runtime's reserve free again, each accepted connection is checked against a count, not only
+    // against its descriptor's number (which says nothing of the holes closed connections leave below it).
     private volatile bool _shortOfDescriptors;
 
     private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics, string? unixSocketPath)
@@ -74,17 +74,10 @@ internal sealed class SocketListener : IConnectionListener
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _disposed.Token);
         TimeSpan backoff = FirstAcceptBackoff;
-        bool limitStale = false;
         while (true)
         {
             try
             {
-                if (limitStale)
-                {
-                    // Before the next accept takes the first free descriptor: refused against the new limit.
-                    limitStale = !DescriptorLimit.TryRefresh();
-                }
-
                 Socket accepted = await _socket.AcceptAsync(linked.Token).ConfigureAwait(false);
                 if (TryStart(accepted) is { } connection)
                 {
@@ -103,10 +96,8 @@ internal sealed class SocketListener : IConnectionListener
             {
                 // EMFILE/ENFILE: the pending connection stays in the backlog. Spinning on accept would
                 // burn a core and starve the runtime of the descriptors it needs, so wait, doubling up
-                // to a second, and try again; the connections already open are unaffected. The limit
-                // may have been lowered since it was read: read it again, so that connections are
-                // refused before the runtime's reserve once descriptors are free again.
-                limitStale = !DescriptorLimit.TryRefresh();
+                // to a second, and try again; the connections already open are unaffected. Until a
+                // count shows the runtime's reserve free again, connections are checked against it.
                 _shortOfDescriptors = true;
                 PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
                 _metrics.AcceptBackoffs.Add(1);
@@ -143,8 +134,10 @@ internal sealed class SocketListener : IConnectionListener
     /// </summary>
     private SocketConnection? TryStart(Socket accepted)
     {
-        if (DescriptorLimit.IsNearLimit(accepted.Handle) || (_shortOfDescriptors && !ReserveIsFree()))
+        bool nearLimit = DescriptorLimit.IsNearLimit(accepted.Handle);
+        if (nearLimit || (_shortOfDescriptors && !ReserveIsFree()))
         {
+            _shortOfDescriptors = true;
             // Whatever the connection cap, the last descriptors are the runtime's: refused at once.
             PeerEngineLog.ConnectionRefusedNearDescriptorLimit(_logger, accepted.RemoteEndPoint, DescriptorLimit.RuntimeReserve, DescriptorLimit.SoftLimit ?? 0);
             _metrics.RejectedConnections.Add(1);
