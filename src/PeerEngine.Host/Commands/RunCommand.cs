@@ -109,9 +109,9 @@ internal static class RunCommand
         {
             throw CliException.Usage(RegistryAccess.OneLine(e.Message));
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException socket)
         {
-            throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {e.Message}");
+            throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {socket.Message}");
         }
 
         PeerNode node = host.Services.GetRequiredService<PeerNode>();

@@ -28,6 +28,7 @@ public sealed partial class PeerNode
     /// starts watching the registry for peers. Returns once the node is published and reachable.
     /// </summary>
     /// <exception cref="InvalidOperationException">The node was already started.</exception>
+    /// <exception cref="IOException">The address (or Unix socket path) cannot be listened on; the message names it.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_state != State.Created)

@@ -44,6 +44,18 @@ public sealed class NodeFailurePathTests
     }
 
     [Fact]
+    public async Task A_busy_port_is_an_error_that_names_the_address()
+    {
+        await using var cluster = new NodeCluster();
+        PeerNode first = await cluster.StartAsync("first");
+        int port = first.TcpEndPoint!.Port;
+
+        IOException e = await Assert.ThrowsAsync<IOException>(() => cluster.StartAsync("second", o => o.Port = port));
+        Assert.Contains($"127.0.0.1:{port}", e.Message, StringComparison.Ordinal);
+        Assert.IsType<System.Net.Sockets.SocketException>(e.InnerException);
+    }
+
+    [Fact]
     public async Task A_broadcast_from_a_stopping_node_reports_every_peer_instead_of_throwing()
     {
         await using var cluster = new NodeCluster();

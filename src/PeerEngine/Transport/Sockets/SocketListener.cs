@@ -63,6 +63,12 @@ internal sealed class SocketListener : IConnectionListener
             socket.Listen(backlog);
             return new SocketListener(socket, options, logger, time, metrics, unixPath);
         }
+        catch (SocketException e)
+        {
+            // The bare SocketException does not say which address: an operator needs it.
+            socket.Dispose();
+            throw new IOException($"Cannot listen on {endPoint}: {e.Message}", e);
+        }
         catch
         {
             socket.Dispose();
