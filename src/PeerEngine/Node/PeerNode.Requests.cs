@@ -16,7 +16,7 @@ public sealed partial class PeerNode
     /// </summary>
     /// <param name="peerId">The peer, by id.</param>
     /// <param name="payload">The request; it must stay unchanged until the returned task completes.</param>
-    /// <param name="timeout">How long to wait for the answer; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="timeout">How long to wait for the answer, opening a connection included; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; a late answer is ignored.</param>
     /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
     /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
@@ -117,10 +117,33 @@ public sealed partial class PeerNode
         }
     }
 
-    private static async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// A request that must wait for a connection first: its timeout covers the connect too, or a peer
+    /// whose kernel accepts but whose process does not answer (frozen) would hold it for the whole
+    /// handshake timeout. The connect itself goes on for the callers after this one.
+    /// </summary>
+    private async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        PeerConnection connection = await connecting.ConfigureAwait(false);
-        return await connection.RequestAsync(payload, timeout, cancellationToken).ConfigureAwait(false);
+        TimeSpan limit = timeout ?? _options.Connections.RequestTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            PeerConnection opened = await connecting.ConfigureAwait(false);
+            return await opened.RequestAsync(payload, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        long started = _time.GetTimestamp();
+        PeerConnection connection;
+        try
+        {
+            connection = await connecting.AsTask().WaitAsync(limit, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No connection to the peer within the request's {limit.TotalSeconds:0.###} s (option RequestTimeout); the connect goes on for later requests.");
+        }
+
+        TimeSpan left = limit - _time.GetElapsedTime(started);
+        return await connection.RequestAsync(payload, left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask SendWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
