@@ -9,7 +9,7 @@ namespace PeerEngine.Tests.Connections;
 
 /// <summary>
 /// A node in a child process whose open-file limit is lowered to <see cref="FileLimit"/> with
-/// prlimit (issue 3: at the limit every .NET stack measured died). Its default cap keeps a reserve
+/// prlimit (at the limit every .NET stack measured died). Its default cap keeps a reserve
 /// below the limit, and whatever the cap, the last descriptors are left to the runtime: past either
 /// it refuses, keeps serving what it has, and says so.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class DescriptorLimitTests : IDisposable
     {
         // The cap is no protection here: the node must refuse on its own once few descriptors are
         // left, or the runtime fails to open what it needs and aborts ("Out of memory.", as every
-        // .NET stack measured for issue 3 did, and as this node did before it kept this reserve).
+        // .NET stack measured did, and as this node did before it kept this reserve).
         using ChildProcess node = StartNode("100000");
         (IPEndPoint endPoint, _) = await ReadyAsync(node);
 
