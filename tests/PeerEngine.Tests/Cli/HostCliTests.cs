@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 using PeerEngine.Tests.Support;
+using static PeerEngine.Tests.Cli.HostOutput;
 
 namespace PeerEngine.Tests.Cli;
 
@@ -14,9 +15,6 @@ namespace PeerEngine.Tests.Cli;
 [SupportedOSPlatform("linux")]
 public sealed class HostCliTests
 {
-    private static void OneLine(string stderr) =>
-        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-
     [Fact]
     public async Task Demo_exits_0_and_shows_the_three_peers_and_both_responses()
     {
