@@ -1,4 +1,5 @@
 using System.Runtime.Versioning;
+using System.Text.Json;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 using PeerEngine.Tests.Support;
@@ -94,5 +95,45 @@ public sealed class HostRegistryTests
         }
 
         Assert.Empty(Directory.EnumerateFileSystemEntries(folder.FolderPath));
+    }
+
+    [Fact]
+    public async Task Without_HOME_the_default_registry_is_a_private_folder_in_the_temp_folder()
+    {
+        // nobody's passwd home (/nonexistent) does not exist, so nothing but the temp folder is left.
+        string fallback = Path.Combine(Path.GetTempPath(), "peerengine-65534");
+        string[] launcher = ["env", "-u", "HOME", "-u", "XDG_RUNTIME_DIR", "-u", "XDG_STATE_HOME", "-u", "PEERENGINE_REGISTRY", .. ChildProcess.AsNobody];
+        DeleteIfPresent(fallback);
+        try
+        {
+            (int emptyExit, string empty, string emptyErr) = await ChildProcess.RunHostUnderAsync(launcher, "peers", "--json");
+            Assert.True(emptyExit == 0, emptyErr);
+            Assert.Equal("[]", empty.Trim());
+
+            using ChildProcess run = ChildProcess.StartHostUnder(launcher, "run", "--id", "homeless");
+            Assert.EndsWith(" id=homeless", await run.ReadLineAsync(), StringComparison.Ordinal);
+
+            (int exit, string json, string stderr) = await ChildProcess.RunHostUnderAsync(launcher, "peers", "--json");
+            Assert.True(exit == 0, stderr);
+            JsonElement peer = Assert.Single(JsonDocument.Parse(json).RootElement.EnumerateArray().ToList());
+            Assert.Equal("homeless", peer.GetProperty("id").GetString());
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(fallback));
+            Assert.True(File.Exists(Path.Combine(fallback, "registry.bin")));
+
+            run.Terminate();
+            Assert.Equal(0, await run.WaitForExitAsync());
+        }
+        finally
+        {
+            DeleteIfPresent(fallback);
+        }
+    }
+
+    private static void DeleteIfPresent(string folder)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 }
