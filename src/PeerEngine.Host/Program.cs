@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using PeerEngine.Host;
 using PeerEngine.Host.Commands;
 
@@ -33,7 +34,17 @@ var root = new Command("peerengine", "Run PeerEngine peers, list them, talk to t
 ParseResult parsed = root.Parse(args);
 if (parsed.Errors.Count > 0)
 {
-    Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(parsed.Errors[0].Message.Replace('\t', ' '))}");
+    // "Unrecognized command or argument 'bogus'" says more than "Required command was not provided".
+    ParseError error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(token => e.Message.Contains($"'{token}'", StringComparison.Ordinal))) ?? parsed.Errors[0];
+    Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(error.Message)}");
+
+    // A command that only groups others (peerengine itself, registry) was given none, or one it does
+    // not have: its usage lists them. On stdout, so that stderr stays the one line of the contract.
+    if (parsed.CommandResult.Command.Subcommands.Count > 0)
+    {
+        new HelpAction().Invoke(parsed);
+    }
+
     return ExitCodes.Usage;
 }
 
