@@ -9,12 +9,18 @@ using PeerEngine.Connections;
 using PeerEngine.Hosting;
 using PeerEngine.Node;
 using PeerEngine.Registry;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Host.Commands;
 
 /// <summary><c>peerengine run</c>: one node, hosted, until SIGINT or SIGTERM.</summary>
 internal static class RunCommand
 {
+    // An idle `run` holds about 135 descriptors (measured: the runtime, the hosting's configuration
+    // watchers, the socket engine), and the node keeps 64 below its connection cap for later needs;
+    // at 256 about 55 connections fit. At 128 the start itself failed, at 160 no connection fitted.
+    private const int MinimumFileLimit = 256;
+
     private static readonly RequestHandler Echo = static (request, _) =>
     {
         request.Response.Write(request.Payload.Span);
@@ -42,6 +48,7 @@ internal static class RunCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            RequireFileLimit();
             TimeSpan drainTimeout = Settings.ToTimeSpan(result.GetValue(drain), "--drain-timeout");
             var options = new PeerNodeOptions
             {
@@ -74,6 +81,19 @@ internal static class RunCommand
             return await RunAsync(options, drainTimeout, cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>
+    /// Refuses to start under an open-file limit the runtime cannot live with: there it fails on a
+    /// file it needs (an assembly, a configuration watcher, the socket engine's epoll) with a stack
+    /// trace, at a different place for each limit.
+    /// </summary>
+    private static void RequireFileLimit()
+    {
+        if (DescriptorLimit.SoftLimit is { } limit && limit < MinimumFileLimit)
+        {
+            throw CliException.Usage(string.Create(CultureInfo.InvariantCulture, $"the open-file limit is {limit} (ulimit -n); peerengine run needs at least {MinimumFileLimit}"));
+        }
     }
 
     /// <summary>

@@ -127,6 +127,20 @@ public sealed class HostCliTests
     }
 
     [Fact]
+    public async Task Run_under_a_descriptor_limit_too_small_for_the_runtime_exits_2_naming_the_limit_and_the_minimum()
+    {
+        using var folder = new TempFolder();
+
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostUnderAsync(ChildProcess.FileLimit(64), "run", "--registry", folder.RegistryPath);
+
+        Assert.True(exit == 2, $"exit {exit}, stderr '{stderr}'");
+        Assert.Empty(stdout);
+        OneLine(stderr);
+        Assert.Contains("limit is 64", stderr, StringComparison.Ordinal);
+        Assert.Contains("at least 256", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Help_goes_to_stdout_with_exit_0()
     {
         (int exit, string stdout, _) = await ChildProcess.RunHostAsync(null, "--help");
