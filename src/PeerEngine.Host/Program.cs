@@ -52,7 +52,9 @@ try
 
     // No termination timeout: `run` drains for up to its drain timeout after SIGTERM, and the host's
     // own console lifetime handles the signal (System.CommandLine would kill it after 2 s, exit 143).
-    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+    // The other commands see the signals through the token.
+    using var interruption = new Interruption();
+    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, interruption.Token);
 }
 catch (CliException e)
 {

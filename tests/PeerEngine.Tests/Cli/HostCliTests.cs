@@ -59,6 +59,27 @@ public sealed class HostCliTests
     }
 
     [Fact]
+    public async Task Ctrl_C_during_send_count_prints_the_summary_so_far_and_says_goodbye()
+    {
+        using var folder = new TempFolder();
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "target", "--registry", folder.RegistryPath);
+        await run.ReadLineAsync();
+        using ChildProcess send = ChildProcess.StartHost(null, "send", "--to", "target", "--registry", folder.RegistryPath, "--count", "1000000", "--concurrency", "8", "--", "load");
+
+        // The peer logs the connection once the handshake is done; requests follow at once.
+        await Eventually.TrueAsync(() => run.Stderr.Contains("to peer", StringComparison.Ordinal), "the peer shows the connection", TimeSpan.FromSeconds(30));
+        send.Interrupt();
+
+        string summary = await send.ReadLineAsync();
+        Assert.Matches(@"^\d+ requests to target, 8 at a time, in \d+\.\d{3} s \(\d+ req/s\): p50 .+ ms, p99 .+ ms, max .+ ms, 0 failed$", summary);
+        Assert.Equal(130, await send.WaitForExitAsync());
+        Assert.Contains("interrupted after", send.Stderr, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => run.Stderr.Contains("closed: ", StringComparison.Ordinal), "the peer logs the close");
+        Assert.Contains("closed: the peer said goodbye", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("reset", run.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Settings_come_from_environment_variables_too()
     {
         using var folder = new TempFolder();
