@@ -17,9 +17,15 @@ internal static class SendCommand
         Option<string> registry = Settings.Registry();
         Option<double> timeout = Settings.Seconds("--timeout", "Bound on the whole exchange, connect included", 5);
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
-        var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary.", DefaultValueFactory = _ => 1 };
+        var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary (Ctrl+C: the summary so far).", DefaultValueFactory = _ => 1 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once with --count.", DefaultValueFactory = _ => 1 };
-        var command = new Command("send", "Send MESSAGE as a request to peer ID and print the response.") { to, registry, timeout, count, concurrency, message };
+        var command = new Command(
+            "send",
+            "Send MESSAGE as a request to peer ID and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
+            "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
+        {
+            to, registry, timeout, count, concurrency, message,
+        };
         command.SetAction(async (result, cancellationToken) =>
         {
             string peerId = result.GetValue(to)!;
@@ -39,12 +45,16 @@ internal static class SendCommand
             }
 
             await using var client = new PeerNode(new PeerNodeOptions { Listen = false, Registry = new PeerRegistryOptions { Path = path } });
-            await client.StartAsync(cancellationToken);
             try
             {
+                await client.StartAsync(cancellationToken);
                 return times == 1
                     ? await SendOnceAsync(client, peerId, payload, limit, cancellationToken)
                     : await SendManyAsync(client, peerId, payload, limit, times, parallel, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Interrupted;
             }
             finally
             {
@@ -66,6 +76,10 @@ internal static class SendCommand
             Console.Out.Write('\n');
             return ExitCodes.Success;
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Interrupted;
+        }
         catch (Exception e) when (Describe(e, peerId, limit) is { } reason)
         {
             throw CliException.Unreachable(reason);
@@ -81,13 +95,15 @@ internal static class SendCommand
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
         {
+            // Ctrl+C stops taking new requests; those in flight finish (within --timeout) and are
+            // measured, so the summary counts every request sent and the connection drains cleanly.
             int i;
-            while ((i = Interlocked.Increment(ref next)) < times)
+            while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < times)
             {
                 long begin = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    using PooledPayload response = await client.RequestAsync(peerId, payload, limit, cancellationToken);
+                    using PooledPayload response = await client.RequestAsync(peerId, payload, limit, CancellationToken.None);
                     latencies[i] = System.Diagnostics.Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
                 }
                 catch (Exception e) when (Describe(e, peerId, limit) is { } reason)
@@ -99,11 +115,19 @@ internal static class SendCommand
             }
         }));
 
-        double[] ok = [.. latencies.Where(l => !double.IsNaN(l)).Order()];
+        // Every index taken was sent and finished: all of them, or those taken before Ctrl+C.
+        int done = Math.Min(times, next + 1);
+        double[] ok = [.. latencies.Take(done).Where(l => !double.IsNaN(l)).Order()];
         double Percentile(double p) => ok.Length == 0 ? double.NaN : ok[Math.Min(ok.Length - 1, (int)Math.Ceiling(p * ok.Length) - 1)];
         Console.Out.WriteLine(
-            $"{times} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({times / started.Elapsed.TotalSeconds:0} req/s): " +
+            $"{done} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({done / started.Elapsed.TotalSeconds:0} req/s): " +
             $"p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {Percentile(1):0.000} ms, {failed} failed");
+        if (done < times)
+        {
+            Console.Error.WriteLine($"peerengine: interrupted after {done} of {times} requests");
+            return ExitCodes.Interrupted;
+        }
+
         if (failed > 0)
         {
             throw CliException.Unreachable($"{failed} of {times} requests failed; first: {firstFailure}");

@@ -22,8 +22,14 @@ internal static partial class PeerEngineLog
     [LoggerMessage(103, LogLevel.Error, "Accepting on {EndPoint} failed; accepting again in {BackoffMs} ms, open connections are still served")]
     public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, double backoffMs, Exception exception);
 
-    [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} (unix socket: {UnixSocketPath})")]
-    public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint? tcpEndPoint, string? unixSocketPath);
+    [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint}")]
+    public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint tcpEndPoint);
+
+    [LoggerMessage(305, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} and the unix socket {UnixSocketPath}")]
+    public static partial void NodeStartedWithUnixSocket(ILogger logger, string nodeId, EndPoint tcpEndPoint, string unixSocketPath);
+
+    [LoggerMessage(306, LogLevel.Information, "Node {NodeId} started without listening")]
+    public static partial void NodeStartedNotListening(ILogger logger, string nodeId);
 
     [LoggerMessage(302, LogLevel.Information, "Node {NodeId} stopped")]
     public static partial void NodeStopped(ILogger logger, string nodeId);

@@ -64,12 +64,28 @@ public sealed partial class PeerNode
                 _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
             }
             _state = State.Running;
-            PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint, UnixSocketPath);
+            LogStarted();
         }
         catch
         {
             await StopCoreAsync(TimeSpan.Zero).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private void LogStarted()
+    {
+        if (TcpEndPoint is null)
+        {
+            PeerEngineLog.NodeStartedNotListening(_logger, Id);
+        }
+        else if (UnixSocketPath is null)
+        {
+            PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint);
+        }
+        else
+        {
+            PeerEngineLog.NodeStartedWithUnixSocket(_logger, Id, TcpEndPoint, UnixSocketPath);
         }
     }
 
