@@ -40,7 +40,7 @@ internal static partial class PeerEngineLog
     [LoggerMessage(304, LogLevel.Error, "A PeerJoined or PeerLeft event handler threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
 
-    [LoggerMessage(305, LogLevel.Warning, "Peer record '{PeerId}' skipped: {Problem}")]
+    [LoggerMessage(309, LogLevel.Warning, "Peer record '{PeerId}' skipped: {Problem}")]
     public static partial void UndiallablePeerRecord(ILogger logger, string? peerId, string problem);
 
     [LoggerMessage(307, LogLevel.Warning, "Peer '{PeerId}' is unresponsive: {Timeouts} requests in a row timed out; new requests fail at once until it answers a PING")]
@@ -49,7 +49,7 @@ internal static partial class PeerEngineLog
     [LoggerMessage(308, LogLevel.Information, "Peer '{PeerId}' answers again")]
     public static partial void PeerResponsive(ILogger logger, string peerId);
 
-    [LoggerMessage(306, LogLevel.Warning, "Discovery lists peer '{PeerId}' more than once; the most recently seen record is used")]
+    [LoggerMessage(310, LogLevel.Warning, "Discovery lists peer '{PeerId}' more than once; the most recently seen record is used")]
     public static partial void DuplicatePeerRecord(ILogger logger, string peerId);
 
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
