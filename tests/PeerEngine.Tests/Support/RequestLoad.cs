@@ -27,6 +27,7 @@ internal sealed class RequestLoad
     private readonly Task[] _workers;
     private readonly ConcurrentDictionary<long, Started> _inFlight = new();
     private readonly ConcurrentDictionary<string, long> _outcomes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Outcome, string Target), long> _outcomesByTarget = new();
     private readonly ConcurrentDictionary<string, TimeSpan> _firstSeen = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TimeSpan> _longest = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<string> _violations = new();
@@ -67,6 +68,9 @@ internal sealed class RequestLoad
 
     /// <summary>How many requests ended each way: "answer from {peer}", or the exception's type (and a lost connection's reason).</summary>
     public long Count(string outcome) => _outcomes.GetValueOrDefault(outcome);
+
+    /// <summary>How many requests to <paramref name="target"/> ended as <paramref name="outcome"/>.</summary>
+    public long Count(string outcome, string target) => _outcomesByTarget.GetValueOrDefault((outcome, target));
 
     /// <summary>When (on <see cref="Elapsed"/>'s clock) an outcome was first seen.</summary>
     public TimeSpan? FirstSeen(string outcome) => _firstSeen.TryGetValue(outcome, out TimeSpan at) ? at : null;
@@ -135,6 +139,7 @@ internal sealed class RequestLoad
 
             InterlockedMax(ref _slowest, took.Ticks);
             _outcomes.AddOrUpdate(outcome, 1, static (_, n) => n + 1);
+            _outcomesByTarget.AddOrUpdate((outcome, target), 1, static (_, n) => n + 1);
             _firstSeen.TryAdd(outcome, started + took);
             _longest.AddOrUpdate(outcome, took, (_, longest) => took > longest ? took : longest);
             if (failed)
