@@ -103,6 +103,25 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         Assert.Equal(0, load.Count("ConnectionLostException(ConnectionReset)"));
     }
 
+    [Fact]
+    public async Task A_request_that_must_first_connect_to_a_frozen_peer_ends_within_its_timeout_plus_1_s()
+    {
+        await using var cluster = new NodeCluster();
+        PeerNode client = await cluster.StartAsync("client", o => o.Connections.RequestTimeout = RequestTimeout);
+        using ChildProcess frozen = await StartPeerAsync(cluster, client, "frozen");
+        await Task.Factory.StartNew(frozen.Stop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+        // No connection is open yet: the frozen peer's kernel accepts the connect, and its HELLO never comes.
+        var clock = Stopwatch.StartNew();
+        Exception error = await Assert.ThrowsAnyAsync<Exception>(async () => await client.RequestAsync("frozen", "hello?"u8.ToArray(), RequestTimeout));
+        TimeSpan took = clock.Elapsed;
+
+        output.WriteLine($"{error.GetType().Name} after {took.TotalSeconds:0.000} s: {error.Message}");
+        Assert.True(error is TimeoutException or PeerException, error.ToString());
+        Assert.True(took <= RequestTimeout + Grace, $"the request ended only after {took.TotalSeconds:0.000} s, its timeout is {RequestTimeout.TotalSeconds} s");
+        await Task.Factory.StartNew(frozen.Continue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
     // Kill waits for the child's exit and its output streams: on a thread of its own, not one of the
     // two the thread pool starts with, which the node and the load need to notice the death at once.
     private static Task KillAsync(ChildProcess child) =>
