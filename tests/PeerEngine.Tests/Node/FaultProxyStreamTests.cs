@@ -26,8 +26,11 @@ public sealed class FaultProxyStreamTests
 
         nodes.Proxy.OneByteSlices = true;
         await Task.WhenAll(Lengths.Select((length, i) => nodes.RequestAndCheckAsync(ProxiedNodes.Payload(length, seed: i))));
-        await nodes.Client.SendAsync("server", ProxiedNodes.Payload(3000, seed: 99));
+        byte[] message = ProxiedNodes.Payload(3000, seed: 99);
+        await nodes.Client.SendAsync("server", message);
         await nodes.RequestAndCheckAsync(ProxiedNodes.Payload(5, seed: 100));
+        await Eventually.TrueAsync(() => !nodes.Messages.IsEmpty, "the message arrived");
+        Assert.Equal(message, Assert.Single(nodes.Messages));
 
         long sends = link.Sends(ProxyDirection.ToClient) + link.Sends(ProxyDirection.ToTarget) - sendsBefore;
         long bytes = link.BytesForwarded(ProxyDirection.ToClient) + link.BytesForwarded(ProxyDirection.ToTarget) - bytesBefore;

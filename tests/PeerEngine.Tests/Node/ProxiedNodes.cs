@@ -38,7 +38,15 @@ internal sealed class ProxiedNodes : IAsyncDisposable
             HeartbeatInterval = TimeSpan.FromMilliseconds(200),
             WatchInterval = TimeSpan.FromMilliseconds(50),
         };
-        Server = new PeerNode(new PeerNodeOptions { NodeId = "server", Registry = registryOptions }) { RequestHandler = HandleAsync };
+        Server = new PeerNode(new PeerNodeOptions { NodeId = "server", Registry = registryOptions })
+        {
+            RequestHandler = HandleAsync,
+            MessageHandler = (message, _) =>
+            {
+                Messages.Enqueue(message.Payload.ToArray());
+                return ValueTask.CompletedTask;
+            },
+        };
         _clientRegistry = new PeerRegistry(registryOptions);
         ClientOptions = new PeerNodeOptions { NodeId = "client", Listen = false, Registry = registryOptions };
         configureClient?.Invoke(ClientOptions);
@@ -51,6 +59,9 @@ internal sealed class ProxiedNodes : IAsyncDisposable
     public PeerNodeOptions ClientOptions { get; }
 
     public FaultProxy Proxy { get; private set; } = null!;
+
+    /// <summary>The MESSAGEs the server received, in order.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> Messages { get; } = new();
 
     /// <summary>Requests the server's handler has started (held ones included).</summary>
     public int Handled => Volatile.Read(ref _handled);
