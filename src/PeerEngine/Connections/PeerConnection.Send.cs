@@ -158,7 +158,7 @@ internal sealed partial class PeerConnection
             return new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
         }
 
-        if (GoodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)
+        if (GoodbyeSent || _goodbyeReceived || _peerFinishedSending || ShutdownReason != ShutdownReason.None)
         {
             return Lost();
         }
@@ -328,7 +328,8 @@ internal sealed partial class PeerConnection
         ShutdownReason reason = ShutdownReason;
         if (reason == ShutdownReason.None)
         {
-            reason = _goodbyeReceived ? ShutdownReason.PeerGoodbye : ShutdownReason.LocalClose;
+            // Still closing: say who began it.
+            reason = _goodbyeReceived ? ShutdownReason.PeerGoodbye : _peerFinishedSending ? ShutdownReason.PeerClosed : ShutdownReason.LocalClose;
         }
 
         return new ConnectionLostException(reason);
