@@ -59,11 +59,16 @@ internal static class SendCommand
             finally
             {
                 // GOODBYE rather than a reset: the peer sees a client that left, not one that broke.
-                await client.StopAsync(CancellationToken.None);
+                // A peer that answers says goodbye back within a round trip; one that is frozen would
+                // hold the exit for the whole drain timeout, so the goodbye is given half a second.
+                using var goodbye = new CancellationTokenSource(GoodbyeWait);
+                await client.StopAsync(goodbye.Token);
             }
         });
         return command;
     }
+
+    private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
 
     private static async Task<int> SendOnceAsync(PeerNode client, string peerId, byte[] payload, TimeSpan limit, CancellationToken cancellationToken)
     {
@@ -92,13 +97,16 @@ internal static class SendCommand
         int next = -1;
         int failed = 0;
         string? firstFailure = null;
+        bool unreachable = false;
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
         {
             // Ctrl+C stops taking new requests; those in flight finish (within --timeout) and are
             // measured, so the summary counts every request sent and the connection drains cleanly.
+            // A peer that cannot be reached (gone, refusing, or frozen: the pool's circuit is open)
+            // stops the run too: the rest would only fail the same way.
             int i;
-            while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < times)
+            while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref unreachable) && (i = Interlocked.Increment(ref next)) < times)
             {
                 long begin = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
@@ -111,6 +119,10 @@ internal static class SendCommand
                     latencies[i] = double.NaN;
                     Interlocked.Increment(ref failed);
                     Interlocked.CompareExchange(ref firstFailure, reason, null);
+                    if (e is PeerUnavailableException or PeerNotFoundException)
+                    {
+                        Volatile.Write(ref unreachable, true);
+                    }
                 }
             }
         }));
@@ -122,10 +134,15 @@ internal static class SendCommand
         Console.Out.WriteLine(
             $"{done} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({done / started.Elapsed.TotalSeconds:0} req/s): " +
             $"p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {Percentile(1):0.000} ms, {failed} failed");
-        if (done < times)
+        if (done < times && !unreachable)
         {
             Console.Error.WriteLine($"peerengine: interrupted after {done} of {times} requests");
             return ExitCodes.Interrupted;
+        }
+
+        if (done < times)
+        {
+            throw CliException.Unreachable($"stopped after {done} of {times} requests, {failed} failed; first: {firstFailure}");
         }
 
         if (failed > 0)
