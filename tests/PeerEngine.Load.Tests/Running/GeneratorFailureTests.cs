@@ -16,8 +16,20 @@ public sealed class GeneratorFailureTests
         // the scenario's task ended, and its driver was disposed under a dispatcher still running (an
         // ObjectDisposedException on the dispatcher's thread ended the process).
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // The failure comes once every scenario has its three calls in flight: on a starved machine a
+        // scenario's first call can come after the first sample, and a run aborted before then would
+        // rightly have scheduled nothing there.
+        var started = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        var allInFlight = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         ScenarioProps Slow(string name) => Scenario.Create(name, async _ =>
             {
+                started.AddOrUpdate(name, 1, (_, n) => n + 1);
+                if (started.Count == 3 && started.Values.All(n => n >= 3))
+                {
+                    allInFlight.TrySetResult();
+                }
+
                 await release.Task;
                 return Response.Ok();
             })
@@ -29,7 +41,7 @@ public sealed class GeneratorFailureTests
             .WithReportingInterval(TimeSpan.FromMilliseconds(50))
             .WithObservers(null, (scenario, _) =>
             {
-                if (scenario == "mixed")
+                if (scenario == "mixed" && allInFlight.Task.IsCompleted)
                 {
                     release.TrySetResult();
                     throw new FileNotFoundException("Could not load file or assembly 'System.IO.Compression'.", "System.IO.Compression");
