@@ -61,7 +61,7 @@ catch (CliException e)
     Console.Error.WriteLine($"peerengine: {e.Message}");
     return e.ExitCode;
 }
-catch (PeerEngine.Registry.PeerRegistryException e)
+catch (PeerEngine.PeerRegistryException e)
 {
     // A registry the commands did not open themselves (a node's own, at its start) is bad input too.
     Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(e.Message)}");

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.Versioning;
 
-using PeerEngine.Registry;
+using PeerEngine;
 
 [assembly: SupportedOSPlatform("linux")]
 
@@ -204,8 +204,8 @@ static void WriteInt32(FileStream file, long offset, int value)
 // whose first byte is 0xFF is never answered (it stays in flight until the process dies).
 static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heartbeatMs)
 {
-    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, ttlMs, heartbeatMs) };
-    await using var node = new PeerEngine.Node.PeerNode(options)
+    var options = new PeerEngine.PeerNodeOptions { NodeId = id, Registry = Options(path, ttlMs, heartbeatMs) };
+    await using var node = new PeerEngine.PeerNode(options)
     {
         RequestHandler = async (request, cancellationToken) =>
         {
@@ -228,14 +228,14 @@ static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heart
 // default ("default": derived from the process's descriptor limit); prints the cap in effect.
 static async Task<int> ListenAsync(string path, string id, string maxConnections)
 {
-    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
+    var options = new PeerEngine.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
     if (maxConnections != "default")
     {
         options.Listener.MaxConnections = Int(maxConnections);
     }
 
     using var logging = new StdoutLoggerFactory();
-    await using var node = new PeerEngine.Node.PeerNode(options, loggerFactory: logging)
+    await using var node = new PeerEngine.PeerNode(options, loggerFactory: logging)
     {
         RequestHandler = (request, _) =>
         {
@@ -257,8 +257,8 @@ static async Task<int> ListenAsync(string path, string id, string maxConnections
 // and then check that the process outlived the throw.
 static async Task<int> RunThrowingNodeAsync(string path, string id)
 {
-    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
-    await using var node = new PeerEngine.Node.PeerNode(options)
+    var options = new PeerEngine.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
+    await using var node = new PeerEngine.PeerNode(options)
     {
         RequestHandler = async (request, cancellationToken) =>
         {

@@ -1,4 +1,6 @@
-namespace PeerEngine.Buffers;
+using PeerEngine.Buffers;
+
+namespace PeerEngine;
 
 /// <summary>
 /// Bytes that belong to a pool: a response or message payload handed to application code. Read it,

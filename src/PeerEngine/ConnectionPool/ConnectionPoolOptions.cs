@@ -1,4 +1,4 @@
-namespace PeerEngine.ConnectionPool;
+namespace PeerEngine;
 
 /// <summary>How a node keeps connections to each peer.</summary>
 public sealed class ConnectionPoolOptions

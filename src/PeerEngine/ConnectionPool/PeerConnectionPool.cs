@@ -116,8 +116,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     {
         if (_unresponsive is not null)
         {
-            return ValueTask.FromException<PeerConnection>(new PeerUnavailableException(PeerId,
-                $"{_options.CircuitBreakerTimeouts} requests in a row timed out; new requests fail at once until the peer answers a PING (option CircuitBreakerTimeouts)"));
+            return ValueTask.FromException<PeerConnection>(CircuitOpen());
         }
 
         PeerConnection[] connections = _connections;
@@ -269,6 +268,10 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         }
 
         PeerEngineLog.PeerUnresponsive(connection.Logger, PeerId, _options.CircuitBreakerTimeouts);
+
+        // The requests still waiting on it were sent to the same silent peer: they fail now, rather
+        // than each waiting out its own timeout.
+        connection.FailWaitingRequests(CircuitOpen());
         using (ExecutionContext.SuppressFlow())
         {
             _ = ProbeAsync(connection);
@@ -305,6 +308,9 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
             }
         }
     }
+
+    private PeerUnavailableException CircuitOpen() => new(PeerId,
+        $"{_options.CircuitBreakerTimeouts} requests in a row timed out; requests fail at once until the peer answers a PING (option CircuitBreakerTimeouts)");
 
     private PeerUnavailableException Stopping() => new(PeerId, "the node is stopping");
 

@@ -1,6 +1,5 @@
-using PeerEngine.Connections;
 
-namespace PeerEngine.ConnectionPool;
+namespace PeerEngine;
 
 /// <summary>
 /// The peer could not be reached: the connect failed, or it failed recently and the pool is waiting

@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// The connection ended before the operation could complete: every request in flight on a

@@ -1,7 +1,7 @@
 namespace PeerEngine.Connections;
 
 /// <summary>Which side of a connection this is; the protocol is symmetric except for the handshake.</summary>
-public enum ConnectionRole
+internal enum ConnectionRole
 {
     /// <summary>This side opened the connection and sends HELLO first.</summary>
     Connecting,

@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// A payload larger than the protocol's maximum was refused before anything was sent. Only this call

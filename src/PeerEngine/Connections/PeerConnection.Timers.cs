@@ -114,6 +114,12 @@ internal sealed partial class PeerConnection
         _whenUnresponsive = callback;
     }
 
+    /// <summary>
+    /// Fails the requests waiting for an answer, without closing the connection: the peer has been
+    /// found unresponsive, and they would only wait out their own timeouts one by one.
+    /// </summary>
+    internal void FailWaitingRequests(PeerException error) => _requests.FailWaiting(error);
+
     /// <summary>Requests that timed out since the peer last answered anything.</summary>
     internal int ConsecutiveTimeouts => Volatile.Read(ref _consecutiveTimeouts);
 

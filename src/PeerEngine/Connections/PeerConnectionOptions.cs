@@ -1,6 +1,7 @@
 using PeerEngine.Framing;
+using PeerEngine.Connections;
 
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// The limits and timeouts of a peer connection. Every one has a default taken from the wire

@@ -1,6 +1,5 @@
-using PeerEngine.Framing;
 
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>The peer answered a request with an ERROR frame.</summary>
 public sealed class PeerErrorException : PeerException

@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>The base of the errors a peer conversation reports: catch it to handle them all.</summary>
 public abstract class PeerException : Exception

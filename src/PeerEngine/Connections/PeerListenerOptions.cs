@@ -1,6 +1,6 @@
 using PeerEngine.Transport.Sockets;
 
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>Limits of a listener.</summary>
 public sealed class PeerListenerOptions

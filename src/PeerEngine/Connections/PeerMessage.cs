@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// A one-way message being handled. The object and its memory are pooled and reused: use them only

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// A request being handled. The object and its memory are pooled and reused: use them only until

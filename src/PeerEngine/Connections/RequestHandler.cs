@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// Answers one REQUEST: read <see cref="PeerRequest.Payload"/>, write the answer into

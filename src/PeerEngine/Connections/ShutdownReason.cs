@@ -1,4 +1,4 @@
-namespace PeerEngine.Connections;
+namespace PeerEngine;
 
 /// <summary>
 /// Why a connection ended. The first reason recorded wins and is kept, so a dead connection says what

@@ -102,12 +102,17 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
     internal void OnTimedOut() => observer?.OnTimedOut();
 
     /// <summary>Fails every waiting request with <paramref name="error"/> and refuses new ones with it.</summary>
-    public void FailAll(Exception error)
+    public void FailAll(Exception error) => Fail(error, close: true);
+
+    /// <summary>Fails every waiting request with <paramref name="error"/>; new ones are still taken.</summary>
+    public void FailWaiting(Exception error) => Fail(error, close: false);
+
+    private void Fail(Exception error, bool close)
     {
         PendingRequest[] failed;
         lock (this)
         {
-            _closed = true;
+            _closed |= close;
             if (_pending is null || _pending.Count == 0)
             {
                 return;

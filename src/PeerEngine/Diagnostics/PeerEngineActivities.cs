@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace PeerEngine.Diagnostics;
+namespace PeerEngine;
 
 /// <summary>
 /// The engine's spans, on the <see cref="ActivitySource"/> named <c>PeerEngine</c> (hosts opt in with

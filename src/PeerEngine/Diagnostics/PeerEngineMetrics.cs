@@ -1,8 +1,8 @@
 using System.Diagnostics.Metrics;
 using PeerEngine.Connections;
-using PeerEngine.Framing;
+using PeerEngine.Diagnostics;
 
-namespace PeerEngine.Diagnostics;
+namespace PeerEngine;
 
 /// <summary>
 /// The engine's instruments, on the meter named <c>PeerEngine</c> (hosts opt in with

@@ -1,4 +1,4 @@
-namespace PeerEngine.Framing;
+namespace PeerEngine;
 
 /// <summary>The error codes of an ERROR frame (wire protocol v1, table of error codes).</summary>
 public enum ErrorCode : ushort

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 
-namespace PeerEngine.Hosting;
+namespace PeerEngine;
 
 /// <summary>Returned by <c>AddPeerEngine</c>, to go on configuring the node (its handlers).</summary>
 public interface IPeerEngineBuilder

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using PeerEngine.Hosting;
 
-namespace PeerEngine.Hosting;
+namespace PeerEngine;
 
 /// <summary>Adds the node's health check.</summary>
 public static class PeerEngineHealthChecksBuilderExtensions

@@ -4,12 +4,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using PeerEngine.Connections;
 using PeerEngine.Diagnostics;
-using PeerEngine.Node;
-using PeerEngine.Registry;
+using PeerEngine.Hosting;
 
-namespace PeerEngine.Hosting;
+namespace PeerEngine;
 
 /// <summary>Registers a <see cref="PeerNode"/> that runs as a hosted service.</summary>
 public static class PeerEngineServiceCollectionExtensions

@@ -1,4 +1,4 @@
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>What a broadcast reached.</summary>
 /// <param name="Delivered">Peers the message was written to.</param>

@@ -1,6 +1,5 @@
-using PeerEngine.Connections;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>Receives the MESSAGEs peers send a node; the type-based form of <see cref="MessageHandler"/>, for DI.</summary>
 public interface IPeerMessageHandler

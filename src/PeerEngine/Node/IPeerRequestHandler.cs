@@ -1,6 +1,5 @@
-using PeerEngine.Connections;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>Answers the REQUESTs peers send a node; the type-based form of <see cref="RequestHandler"/>, for DI.</summary>
 public interface IPeerRequestHandler

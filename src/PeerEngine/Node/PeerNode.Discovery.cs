@@ -3,9 +3,8 @@ using System.Diagnostics.CodeAnalysis;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
-using PeerEngine.Registry;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 public sealed partial class PeerNode
 {

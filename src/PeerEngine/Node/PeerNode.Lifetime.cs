@@ -3,9 +3,8 @@ using System.Net.Sockets;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
-using PeerEngine.Registry;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 public sealed partial class PeerNode
 {

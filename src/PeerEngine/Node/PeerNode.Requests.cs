@@ -4,9 +4,8 @@ using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
 using PeerEngine.Diagnostics;
-using PeerEngine.Registry;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 public sealed partial class PeerNode
 {

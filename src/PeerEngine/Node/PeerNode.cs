@@ -7,9 +7,8 @@ using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
-using PeerEngine.Registry;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>
 /// A peer: it listens, publishes itself to the machine's registry, discovers the other peers there,

@@ -1,4 +1,4 @@
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>A node's state as a health check sees it.</summary>
 /// <param name="Running">Whether the node is started.</param>

@@ -1,9 +1,7 @@
-using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
 using PeerEngine.Framing;
-using PeerEngine.Registry;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>Everything a <see cref="PeerNode"/> can be told; every default works as is.</summary>
 public sealed class PeerNodeOptions

@@ -1,6 +1,5 @@
-using PeerEngine.Connections;
 
-namespace PeerEngine.Node;
+namespace PeerEngine;
 
 /// <summary>No live peer with that id is known to the node's discovery.</summary>
 public sealed class PeerNotFoundException : PeerException

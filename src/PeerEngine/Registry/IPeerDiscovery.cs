@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// How a node makes itself known and finds its peers. The shared-file <see cref="PeerRegistry"/>

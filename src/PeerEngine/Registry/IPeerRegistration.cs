@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// A published peer. Disposing it unpublishes the peer at once; until then its heartbeat is

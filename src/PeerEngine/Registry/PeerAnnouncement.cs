@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>What a node publishes about itself: its id and where it listens.</summary>
 public sealed record PeerAnnouncement

@@ -4,7 +4,7 @@ using System.Text.Json;
 
 using PeerEngine.Registry.Internal;
 
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// The live peers in the formats other tools read: plain <c>host:port</c> lines (the original

@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// A peer with the same id is already published by a process that still owns its slot (running,

@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// One live peer as a discovery snapshot saw it. A value type, so that filling a caller-supplied

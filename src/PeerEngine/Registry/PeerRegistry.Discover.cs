@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 
 using PeerEngine.Registry.Internal;
 
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>Discovery: lock-free snapshots of the live peers.</summary>
 [SupportedOSPlatform("linux")]

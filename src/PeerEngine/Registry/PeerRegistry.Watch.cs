@@ -3,7 +3,7 @@ using System.Runtime.Versioning;
 
 using PeerEngine.Registry.Internal;
 
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>Watching: a cheap poll of the membership generation, surfaced as changes to the set of live peers.</summary>
 [SupportedOSPlatform("linux")]

@@ -2,7 +2,7 @@ using System.Runtime.Versioning;
 
 using PeerEngine.Registry.Internal;
 
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// The peer registry of one machine: a memory-mapped file that many processes publish to, refresh

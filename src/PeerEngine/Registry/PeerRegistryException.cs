@@ -1,7 +1,7 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>The base of every error the peer registry reports on purpose.</summary>
-public class PeerRegistryException : Exception
+public class PeerRegistryException : PeerException
 {
     /// <summary>Creates the exception with a default message.</summary>
     public PeerRegistryException()

@@ -1,6 +1,6 @@
 using PeerEngine.Registry.Internal;
 
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>Settings of a <see cref="PeerRegistry"/>. Every value has a default that works with no configuration.</summary>
 public sealed class PeerRegistryOptions

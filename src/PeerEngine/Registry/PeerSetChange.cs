@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>A change in the set of live peers, as seen by <see cref="IPeerDiscovery.WatchAsync"/>.</summary>
 public sealed class PeerSetChange

@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>How a published peer is reached.</summary>
 public enum PeerTransport

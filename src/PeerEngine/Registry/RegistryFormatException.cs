@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// The registry file is not a registry this build can read: foreign, corrupt, truncated or of an

@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// Every slot of the registry holds a live (or stopped but still owned) peer. The capacity is

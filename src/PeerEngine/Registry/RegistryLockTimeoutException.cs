@@ -1,4 +1,4 @@
-namespace PeerEngine.Registry;
+namespace PeerEngine;
 
 /// <summary>
 /// The registry's writer lock could not be taken within <see cref="PeerRegistryOptions.LockTimeout"/>:

@@ -1,7 +1,7 @@
 namespace PeerEngine.Transport;
 
 /// <summary>The transport lost the connection abruptly (a reset, a broken pipe, an abort).</summary>
-public sealed class ConnectionResetException : IOException
+internal sealed class ConnectionResetException : IOException
 {
     /// <summary>Creates the exception.</summary>
     public ConnectionResetException()

@@ -61,7 +61,7 @@ public sealed class MetricsTests
             using PooledPayload answer = await client.RequestAsync("server", new byte[payload].Select(_ => (byte)i).ToArray());
         }
 
-        await Assert.ThrowsAsync<PeerEngine.Connections.PeerErrorException>(async () => await client.RequestAsync("server", new byte[payload]));
+        await Assert.ThrowsAsync<PeerEngine.PeerErrorException>(async () => await client.RequestAsync("server", new byte[payload]));
         listener.RecordObservableInstruments();
 
         int helloLength = WireProtocol.HeaderSize + HelloPayload.GetLength("client");

@@ -57,8 +57,8 @@ public sealed class PeerNodeCrashTests
         // A registry entry whose port nobody listens on: the ghost of a crashed node.
         int closedPort = Ports.ClosedLoopbackPort();
 
-        using var registry = new PeerEngine.Registry.PeerRegistry(cluster.RegistryOptions());
-        using var ghost = registry.Publish(new PeerEngine.Registry.PeerAnnouncement { Id = "ghost", Host = "127.0.0.1", Port = closedPort });
+        using var registry = new PeerEngine.PeerRegistry(cluster.RegistryOptions());
+        using var ghost = registry.Publish(new PeerEngine.PeerAnnouncement { Id = "ghost", Host = "127.0.0.1", Port = closedPort });
 
         var first = await Assert.ThrowsAsync<PeerUnavailableException>(async () => await client.RequestAsync("ghost", "x"u8.ToArray()));
         var second = await Assert.ThrowsAsync<PeerUnavailableException>(async () => await client.RequestAsync("ghost", "x"u8.ToArray()));
