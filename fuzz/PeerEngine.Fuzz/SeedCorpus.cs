@@ -19,8 +19,8 @@ namespace PeerEngine.Fuzz;
 [SupportedOSPlatform("linux")]
 internal static class SeedCorpus
 {
-    private const int OneMiB = 3;
-    private const int Limit16 = 0;
+    private const byte OneMiB = 3;
+    private const byte Limit16 = 0;
 
     public static void Write(string folder)
     {

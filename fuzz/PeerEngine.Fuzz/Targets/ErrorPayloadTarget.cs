@@ -10,14 +10,17 @@ using static PeerEngine.Fuzz.InvariantViolationException;
 namespace PeerEngine.Fuzz.Targets;
 
 /// <summary>
-/// The ERROR payload parser, and the writer on what it parsed. Checks: a payload is refused only for
-/// being shorter than its code or for a message that is not UTF-8; the code is the first two bytes;
-/// an accepted message round-trips through the writer (cut at a character boundary when it is over
-/// the writer's limit); a segmented payload, whose segments may split a character, gets the verdict
-/// of the contiguous one. The choice byte is unused.
+/// The ERROR payload parser, and the writer on what it parsed. The input is a <see cref="SplitRecipe"/>
+/// of up to 4 split points whose data is the payload; its choice byte is unused. Checks: a payload
+/// is refused only for being shorter than its code or for a message that is not UTF-8; the code is
+/// the first two bytes; an accepted message round-trips through the writer (cut at a character
+/// boundary when it is over the writer's limit); a segmented payload, whose segments may split a
+/// character, gets the verdict of the contiguous one.
 /// </summary>
 public sealed class ErrorPayloadTarget : IFuzzTarget
 {
+    private const int MaxSplitPoints = 4;
+
     /// <inheritdoc />
     public string Name => "error";
 
@@ -25,13 +28,13 @@ public sealed class ErrorPayloadTarget : IFuzzTarget
     /// <param name="payload">The ERROR payload.</param>
     /// <param name="splitPoints">Where the payload is cut into segments.</param>
     public static byte[] Recipe(ReadOnlySpan<byte> payload, params ReadOnlySpan<ushort> splitPoints) =>
-        PayloadRecipe.Build(0, payload, splitPoints);
+        SplitRecipe.Build(0, payload, splitPoints);
 
     /// <inheritdoc />
     public void Run(ReadOnlySpan<byte> input)
     {
-        var recipe = new PayloadRecipe(input);
-        ReadOnlySpan<byte> payload = recipe.Payload;
+        var recipe = new SplitRecipe(input, MaxSplitPoints);
+        ReadOnlySpan<byte> payload = recipe.Data;
 
         ProtocolError error = ErrorPayload.Parse(recipe.Contiguous, out ErrorCode code, out string message);
         ProtocolError segmentedError = ErrorPayload.Parse(recipe.Segmented, out ErrorCode segmentedCode, out string segmentedMessage);

@@ -2,15 +2,14 @@ using System.Buffers;
 using System.IO.Pipelines;
 
 using PeerEngine.Framing;
-using PeerEngine.Tests.Support;
 
 using static PeerEngine.Fuzz.InvariantViolationException;
 
 namespace PeerEngine.Fuzz.Targets;
 
 /// <summary>
-/// The frame reader over any segmentation. One input is a recipe: byte 0 picks the maximum payload,
-/// byte 1 (mod 9) how many split points follow as big-endian u16s, and the rest is the byte stream.
+/// The frame reader over any segmentation. The input is a <see cref="SplitRecipe"/> of up to 8 split
+/// points whose choice byte picks the maximum payload and whose data is the byte stream.
 /// The stream is read three ways: contiguous, as a <see cref="ReadOnlySequence{T}"/> cut at the split
 /// points, and through a <see cref="Pipe"/> written one piece at a time and drained the way a
 /// connection's receive loop drains it. Every step checks the reader's contract, and the three
@@ -26,42 +25,31 @@ public sealed class FrameReaderTarget : IFuzzTarget
     /// <inheritdoc />
     public string Name => "frames";
 
-    /// <summary>Builds the input this target reads: control bytes, then <paramref name="stream"/>.</summary>
+    /// <summary>Builds the input this target reads.</summary>
     /// <param name="limitIndex">Which maximum payload: 0 = 16, 1 = 64, 2 = 1024, 3 = 1 MiB.</param>
     /// <param name="stream">The bytes on the wire.</param>
     /// <param name="splitPoints">Where the stream is cut into segments (offsets into <paramref name="stream"/>).</param>
-    public static byte[] Recipe(int limitIndex, ReadOnlySpan<byte> stream, params ReadOnlySpan<ushort> splitPoints)
-    {
-        var recipe = new List<byte> { (byte)limitIndex, (byte)splitPoints.Length };
-        foreach (ushort point in splitPoints)
-        {
-            recipe.Add((byte)(point >> 8));
-            recipe.Add((byte)point);
-        }
-
-        recipe.AddRange(stream);
-        return [.. recipe];
-    }
+    public static byte[] Recipe(byte limitIndex, ReadOnlySpan<byte> stream, params ReadOnlySpan<ushort> splitPoints) =>
+        SplitRecipe.Build(limitIndex, stream, splitPoints);
 
     /// <inheritdoc />
     public void Run(ReadOnlySpan<byte> input)
     {
-        var control = new ControlBytes(input);
-        var reader = new FrameReader(Limits[control.ReadByte() % Limits.Length]);
-        int[] splitPoints = control.ReadSplitPoints(MaxSplitPoints);
-        byte[] stream = control.Rest.ToArray();
+        var recipe = new SplitRecipe(input, MaxSplitPoints);
+        var reader = new FrameReader(Limits[recipe.Choice % Limits.Length]);
+        byte[] stream = recipe.Data;
 
         var contiguous = new FrameTrace(reader, stream);
-        contiguous.ReadAll(new ReadOnlySequence<byte>(stream));
+        contiguous.ReadAll(recipe.Contiguous);
         Check(contiguous.EndStatus == FrameReadStatus.Invalid || contiguous.EndOffset + contiguous.EndBuffered == stream.Length,
             "a contiguous read that stops incomplete stops at the end of the input");
 
         var segmented = new FrameTrace(reader, stream);
-        segmented.ReadAll(SegmentedSequence.Split(stream, splitPoints));
+        segmented.ReadAll(recipe.Segmented);
         contiguous.AssertSameAs(segmented, "segmented");
 
         var piped = new FrameTrace(reader, stream);
-        piped.ReadThroughPipe(splitPoints);
+        piped.ReadThroughPipe(recipe.SplitPoints);
         contiguous.AssertSameAs(piped, "piped");
     }
 

@@ -8,13 +8,16 @@ using static PeerEngine.Fuzz.InvariantViolationException;
 namespace PeerEngine.Fuzz.Targets;
 
 /// <summary>
-/// The HELLO payload parser. The recipe's choice byte sets the frame's correlation id (bit 0: 0 or
-/// not). Checks: the verdict is one of the HELLO rules, the version outranks every other rule, an
-/// accepted HELLO carries a valid id and is exactly what the writer makes of it, and a segmented
-/// payload gets the verdict of the contiguous one.
+/// The HELLO payload parser. The input is a <see cref="SplitRecipe"/> of up to 4 split points whose
+/// choice byte sets the frame's correlation id (bit 0: 0 or not) and whose data is the payload.
+/// Checks: the verdict is one of the HELLO rules, the version outranks every other rule, an accepted
+/// HELLO carries a valid id and is exactly what the writer makes of it, and a segmented payload gets
+/// the verdict of the contiguous one.
 /// </summary>
 public sealed class HelloPayloadTarget : IFuzzTarget
 {
+    private const int MaxSplitPoints = 4;
+
     private static readonly ProtocolError[] HelloErrors =
     [
         ProtocolErrors.HelloTooShort,
@@ -32,13 +35,13 @@ public sealed class HelloPayloadTarget : IFuzzTarget
     /// <param name="payload">The HELLO payload.</param>
     /// <param name="splitPoints">Where the payload is cut into segments.</param>
     public static byte[] Recipe(bool correlationId, ReadOnlySpan<byte> payload, params ReadOnlySpan<ushort> splitPoints) =>
-        PayloadRecipe.Build(correlationId ? (byte)1 : (byte)0, payload, splitPoints);
+        SplitRecipe.Build(correlationId ? (byte)1 : (byte)0, payload, splitPoints);
 
     /// <inheritdoc />
     public void Run(ReadOnlySpan<byte> input)
     {
-        var recipe = new PayloadRecipe(input);
-        ReadOnlySpan<byte> payload = recipe.Payload;
+        var recipe = new SplitRecipe(input, MaxSplitPoints);
+        ReadOnlySpan<byte> payload = recipe.Data;
         uint correlationId = (recipe.Choice & 1) == 0 ? 0u : 0x01020304u;
         var header = new FrameHeader((uint)payload.Length, FrameKind.Hello, 0, correlationId);
 
