@@ -6,26 +6,27 @@ using SharpFuzz;
 
 [assembly: SupportedOSPlatform("linux")]
 
-// dotnet PeerEngine.Fuzz.dll TARGET               afl-fuzz (SharpFuzz's out-of-process fork server);
-//                                                 outside afl, runs standard input once
-// dotnet PeerEngine.Fuzz.dll TARGET --libfuzzer   libFuzzer, through SharpFuzz's libfuzzer-dotnet bridge
-// dotnet PeerEngine.Fuzz.dll seeds FOLDER         writes the seed corpus to FOLDER/TARGET/
+// dotnet PeerEngine.Fuzz.dll TARGET         under afl-fuzz or SharpFuzz's libfuzzer-dotnet bridge: fuzzes
+//                                           TARGET; otherwise runs standard input through it once
+// dotnet PeerEngine.Fuzz.dll seeds FOLDER   writes the seed corpus to FOLDER/TARGET/
 if (args.Length == 2 && args[0] == "seeds")
 {
     SeedCorpus.Write(args[1]);
     return 0;
 }
 
-if (args.Length is 0 or > 2 || !FuzzTargets.Names.Contains(args[0]) || (args.Length == 2 && args[1] != "--libfuzzer"))
+if (args.Length != 1 || !FuzzTargets.Names.Contains(args[0]))
 {
-    Console.Error.WriteLine($"usage: PeerEngine.Fuzz ({string.Join('|', FuzzTargets.Names)}) [--libfuzzer] | seeds FOLDER");
+    Console.Error.WriteLine($"usage: PeerEngine.Fuzz ({string.Join('|', FuzzTargets.Names)}) | seeds FOLDER");
     return 2;
 }
 
 IFuzzTarget target = FuzzTargets.Create(args[0]);
 try
 {
-    if (args.Length == 2)
+    // libfuzzer-dotnet hands its shared memory to the managed side in this variable; SharpFuzz's
+    // libFuzzer runner reads it too, and without it would take its input from a file named by args[0].
+    if (Environment.GetEnvironmentVariable("__LIBFUZZER_SHM_ID") is not null)
     {
         Fuzzer.LibFuzzer.Run(input => target.Run(input));
     }
