@@ -122,22 +122,24 @@ internal static class SeedCorpus
         halfWritten[RegistryLayout.SlotOffset(0) + RegistryLayout.SeqOffset] |= 1;
 
         byte[] corruptSlot = twoPeers.ToArray();
-        corruptSlot[RegistryLayout.SlotOffset(1) + RegistryLayout.IdOffset] ^= 0x20;
+        corruptSlot[RegistryLayout.SlotOffset(1) + RegistryLayout.IdLengthOffset] = RegistryLayout.MaxIdBytes + 1;
 
         byte[] zeroHeaderOverData = twoPeers.ToArray();
         zeroHeaderOverData.AsSpan(0, RegistryLayout.HeaderSize).Clear();
 
-        yield return ("two-peers.bin", twoPeers);
-        yield return ("full.bin", full);
-        yield return ("empty-registry.bin", WrittenRegistry(capacity: 2));
-        yield return ("interrupted-creation.bin", interrupted);
-        yield return ("half-written-slot.bin", halfWritten);
-        yield return ("corrupt-slot.bin", corruptSlot);
-        yield return ("zero-header-over-data.bin", zeroHeaderOverData);
-        yield return ("truncated.bin", twoPeers[..(RegistryLayout.HeaderSize + RegistryLayout.SlotSize + 100)]);
-        yield return ("header-only.bin", twoPeers[..RegistryLayout.HeaderSize]);
-        yield return ("empty.bin", []);
-        yield return ("foreign.bin", "127.0.0.1:5000\n127.0.0.1:5001\n"u8.ToArray());
+        yield return ("two-peers.bin", RegistryFileTarget.Recipe(false, false, twoPeers));
+        yield return ("two-peers-fixing-checksums.bin", RegistryFileTarget.Recipe(true, true, twoPeers));
+        yield return ("full.bin", RegistryFileTarget.Recipe(false, false, full));
+        yield return ("empty-registry.bin", RegistryFileTarget.Recipe(false, false, WrittenRegistry(capacity: 2)));
+        yield return ("interrupted-creation.bin", RegistryFileTarget.Recipe(false, false, interrupted));
+        yield return ("half-written-slot.bin", RegistryFileTarget.Recipe(false, false, halfWritten));
+        yield return ("corrupt-slot.bin", RegistryFileTarget.Recipe(false, false, corruptSlot));
+        yield return ("corrupt-slot-fixing-checksums.bin", RegistryFileTarget.Recipe(true, true, corruptSlot));
+        yield return ("zero-header-over-data.bin", RegistryFileTarget.Recipe(false, false, zeroHeaderOverData));
+        yield return ("truncated.bin", RegistryFileTarget.Recipe(false, false, twoPeers.AsSpan(..(RegistryLayout.HeaderSize + RegistryLayout.SlotSize + 100))));
+        yield return ("header-only.bin", RegistryFileTarget.Recipe(false, false, twoPeers.AsSpan(..RegistryLayout.HeaderSize)));
+        yield return ("empty.bin", RegistryFileTarget.Recipe(false, false, []));
+        yield return ("foreign.bin", RegistryFileTarget.Recipe(false, false, "127.0.0.1:5000\n127.0.0.1:5001\n"u8));
     }
 
     private static byte[] Written(Action<IBufferWriter<byte>> write)

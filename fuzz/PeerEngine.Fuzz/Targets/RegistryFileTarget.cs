@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 using PeerEngine.Registry;
 using PeerEngine.Registry.Internal;
 
@@ -13,6 +15,9 @@ namespace PeerEngine.Fuzz.Targets;
 /// was; a scan accounts for no more slots than the file has. Hangs are the fuzzer's timeout.
 /// </summary>
 /// <remarks>
+/// Byte 0 of the input is not part of the file: bit 0 set recomputes the header's checksum and bit
+/// 1 every whole slot's before the file is written. Without them nearly every mutation of a field
+/// would stop at a checksum; with them it reaches the checks of the fields themselves.
 /// The clock is fixed at <see cref="Now"/>, the time the seed registries were written at, so the
 /// heartbeats of their slots are fresh and mutations reach the live-peer paths, not only the
 /// expired ones. The file lives in a private temporary folder, rewritten for every input.
@@ -31,6 +36,10 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
 
     private string FilePath => Path.Combine(_folder.FullName, "registry.bin");
 
+    /// <summary>Builds the input this target reads: the file, with its checksums fixed up or not.</summary>
+    public static byte[] Recipe(bool fixHeaderChecksum, bool fixSlotChecksums, ReadOnlySpan<byte> file) =>
+        [(byte)((fixHeaderChecksum ? 1 : 0) | (fixSlotChecksums ? 2 : 0)), .. file];
+
     /// <summary>Opens a registry at <paramref name="path"/> on the fixed clock, as the target and its seeds do.</summary>
     public static PeerRegistry Open(string path, int capacityIfCreating) =>
         new(new PeerRegistryOptions { Path = path, Capacity = capacityIfCreating, LockTimeout = TimeSpan.FromSeconds(1) }, new FixedClock(Now));
@@ -38,7 +47,13 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
     /// <inheritdoc />
     public void Run(ReadOnlySpan<byte> input)
     {
-        File.WriteAllBytes(FilePath, input);
+        byte[] file = input.IsEmpty ? [] : input[1..].ToArray();
+        if (!input.IsEmpty)
+        {
+            FixChecksums(file, fixHeader: (input[0] & 1) != 0, fixSlots: (input[0] & 2) != 0);
+        }
+
+        File.WriteAllBytes(FilePath, file);
         try
         {
             ReadAndWrite();
@@ -46,7 +61,7 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
         catch (RegistryFormatException refused)
         {
             CheckMessage(refused);
-            Check(File.ReadAllBytes(FilePath).AsSpan().SequenceEqual(input), "a file refused as unreadable is left untouched");
+            Check(File.ReadAllBytes(FilePath).AsSpan().SequenceEqual(file), "a file refused as unreadable is left untouched");
         }
         catch (PeerRegistryException failed)
         {
@@ -56,6 +71,20 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
 
     /// <inheritdoc />
     public void Dispose() => _folder.Delete(recursive: true);
+
+    private static void FixChecksums(Span<byte> file, bool fixHeader, bool fixSlots)
+    {
+        if (fixHeader && file.Length >= RegistryLayout.HeaderSize)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(file[RegistryLayout.HeaderCrcOffset..], RegistryHeader.ComputeChecksum(file));
+        }
+
+        for (int offset = RegistryLayout.HeaderSize; fixSlots && offset + RegistryLayout.SlotSize <= file.Length; offset += RegistryLayout.SlotSize)
+        {
+            Span<byte> slot = file.Slice(offset, RegistryLayout.SlotSize);
+            BinaryPrimitives.WriteUInt32LittleEndian(slot[RegistryLayout.CrcOffset..], SlotCodec.ComputeChecksum(slot));
+        }
+    }
 
     private void ReadAndWrite()
     {
