@@ -80,9 +80,10 @@ for target in "${selected[@]}"; do
   fi
 
   echo "Fuzzing $target for ${seconds}s..."
-  # -t: a hang is an input that runs for 2 s (an input normally takes well under a millisecond).
+  # -t: a hang is an input that runs for 5 s. An input takes about 0.1 ms (1 ms for the registry);
+  # the margin is for a first run that compiles new code on two busy cores, never for real work.
   status=0
-  nice -n 10 afl-fuzz -i "$seeds" -o "$findings" -t 2000 -m none -V "$seconds" \
+  nice -n 10 afl-fuzz -i "$seeds" -o "$findings" -t 5000 -m none -V "$seconds" \
     -- "$dotnet" "$out/bin/PeerEngine.Fuzz.dll" "$target" > "$out/afl-$target.log" 2>&1 || status=$?
 
   stats="$findings/default/fuzzer_stats"
