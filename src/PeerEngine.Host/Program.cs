@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Parsing;
 using PeerEngine.Host;
 using PeerEngine.Host.Commands;
 
@@ -30,25 +31,50 @@ var root = new Command("peerengine", "Run PeerEngine peers, list them, talk to t
     RegistryCommand.Create(),
 };
 
-ParseResult parsed = root.Parse(args);
-if (parsed.Errors.Count > 0)
-{
-    Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(parsed.Errors[0].Message.Replace('\t', ' '))}");
-    return ExitCodes.Usage;
-}
-
 try
 {
+    ParseResult parsed = root.Parse(args);
+    if (parsed.Errors.Count > 0)
+    {
+        // "Unrecognized command or argument 'bogus'" says more than "Required command was not provided".
+        ParseError error = parsed.Errors.FirstOrDefault(e => parsed.UnmatchedTokens.Any(token => e.Message.Contains($"'{token}'", StringComparison.Ordinal))) ?? parsed.Errors[0];
+        Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(error.Message)}");
+
+        // A command that only groups others (peerengine itself, registry) was given none, or one it does
+        // not have: its usage lists them. On stdout, so that stderr stays the one line of the contract.
+        if (parsed.CommandResult.Command.Subcommands.Count > 0)
+        {
+            new HelpAction().Invoke(parsed);
+        }
+
+        return ExitCodes.Usage;
+    }
+
     // No termination timeout: `run` drains for up to its drain timeout after SIGTERM, and the host's
     // own console lifetime handles the signal (System.CommandLine would kill it after 2 s, exit 143).
-    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });
+    // The other commands see the signals through the token.
+    using var interruption = new Interruption();
+    return await parsed.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false }, interruption.Token);
 }
 catch (CliException e)
 {
     Console.Error.WriteLine($"peerengine: {e.Message}");
     return e.ExitCode;
 }
+catch (PeerEngine.Registry.PeerRegistryException e)
+{
+    // A registry the commands did not open themselves (a node's own, at its start) is bad input too.
+    Console.Error.WriteLine($"peerengine: {RegistryAccess.OneLine(e.Message)}");
+    return ExitCodes.Usage;
+}
 catch (OperationCanceledException)
 {
     return ExitCodes.Success;
+}
+catch (Exception e)
+{
+    // The last resort: whatever no command expected is still one line for a person and exit 1,
+    // never the runtime's stack trace (exit 134).
+    Console.Error.WriteLine($"peerengine: unexpected failure: {e.GetType().Name}: {RegistryAccess.OneLine(e.Message)}");
+    return ExitCodes.Failure;
 }

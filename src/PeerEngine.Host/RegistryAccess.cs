@@ -8,9 +8,16 @@ internal static class RegistryAccess
     /// <summary>The live peers of the registry at <paramref name="path"/>; a file that does not exist yet is an empty registry.</summary>
     public static IReadOnlyList<PeerRecord> Peers(string path)
     {
-        if (!File.Exists(path))
+        try
         {
-            return [];
+            if (!PeerRegistry.Exists(path))
+            {
+                return [];
+            }
+        }
+        catch (PeerRegistryException e)
+        {
+            throw CliException.Usage(OneLine(e.Message));
         }
 
         using PeerRegistry registry = Open(path);

@@ -12,7 +12,7 @@ internal static class Settings
 {
     public static Option<string> Registry() => new("--registry")
     {
-        Description = "The registry file (default: the per-user default registry; PEERENGINE_REGISTRY overrides).",
+        Description = "The registry file; PEERENGINE_REGISTRY names another than the per-user one.",
         DefaultValueFactory = _ => Environment.GetEnvironmentVariable("PEERENGINE_REGISTRY") is { Length: > 0 } path ? path : PeerRegistryOptions.DefaultPath,
     };
 
@@ -45,8 +45,9 @@ internal static class Settings
         },
     };
 
+    // System.CommandLine's help prints each option's default ("[default: 5]"), so descriptions never repeat it.
     public static Option<double> Seconds(string name, string description, double defaultSeconds) =>
-        FromEnvironment(name, description + $" (seconds, default {defaultSeconds.ToString(CultureInfo.InvariantCulture)})", defaultSeconds, text => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
+        FromEnvironment(name, description + ", in seconds.", defaultSeconds, text => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture));
 
     public static Option<int> Integer(string name, string description, int defaultValue) =>
         FromEnvironment(name, description, defaultValue, text => int.Parse(text, NumberStyles.Integer, CultureInfo.InvariantCulture));

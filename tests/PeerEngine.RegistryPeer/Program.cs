@@ -22,6 +22,7 @@ return args switch
     ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
     ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
     ["listen", var path, var id, var maxConnections] => await ListenAsync(path, id, maxConnections),
+    ["throwing-node", var path, var id] => await RunThrowingNodeAsync(path, id),
     _ => Usage(),
 };
 
@@ -249,9 +250,60 @@ static async Task<int> ListenAsync(string path, string id, string maxConnections
     return 0;
 }
 
+// A node whose handlers, for a payload starting with 0x01, wait for their connection to end and then
+// throw something other than a cancellation (as a handler does whose resources were disposed, or
+// that wraps the cancellation); every other request is echoed. It says on stdout when a handler
+// starts waiting and when it throws, so that a test can reset the connection at the right moment
+// and then check that the process outlived the throw.
+static async Task<int> RunThrowingNodeAsync(string path, string id)
+{
+    var options = new PeerEngine.Node.PeerNodeOptions { NodeId = id, Registry = Options(path, 10_000, 1_000) };
+    await using var node = new PeerEngine.Node.PeerNode(options)
+    {
+        RequestHandler = async (request, cancellationToken) =>
+        {
+            if (request.Payload.Length > 0 && request.Payload.Span[0] == 0x01)
+            {
+                await ThrowOnceCancelledAsync("request", cancellationToken);
+            }
+
+            request.Response.Write(request.Payload.Span);
+        },
+        MessageHandler = async (message, cancellationToken) =>
+        {
+            if (message.Payload.Length > 0 && message.Payload.Span[0] == 0x01)
+            {
+                await ThrowOnceCancelledAsync("message", cancellationToken);
+            }
+        },
+    };
+    await node.StartAsync();
+    Ready(FormattableString.Invariant($"{id} {node.TcpEndPoint!.Port}"));
+    WaitForStdinToClose();
+    await node.StopAsync();
+    return 0;
+}
+
+static async Task ThrowOnceCancelledAsync(string kind, CancellationToken cancellationToken)
+{
+    Console.Out.WriteLine($"waiting {kind}");
+    Console.Out.Flush();
+    try
+    {
+        await Task.Delay(Timeout.Infinite, cancellationToken);
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Out.WriteLine($"throwing {kind}");
+        Console.Out.Flush();
+    }
+
+    throw new InvalidOperationException($"the {kind} handler's resources were disposed");
+}
+
 static int Usage()
 {
-    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node|listen ARGS...");
+    Console.Error.WriteLine("usage: PeerEngine.RegistryPeer publish|cycles|churn|hold-lock|die-mid-write|probe|naive-read|node|listen|throwing-node ARGS...");
     return 2;
 }
 

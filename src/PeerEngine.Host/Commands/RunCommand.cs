@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -8,12 +9,18 @@ using PeerEngine.Connections;
 using PeerEngine.Hosting;
 using PeerEngine.Node;
 using PeerEngine.Registry;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Host.Commands;
 
 /// <summary><c>peerengine run</c>: one node, hosted, until SIGINT or SIGTERM.</summary>
 internal static class RunCommand
 {
+    // An idle `run` holds about 135 descriptors (measured: the runtime, the hosting's configuration
+    // watchers, the socket engine), and the node keeps 64 below its connection cap for later needs;
+    // at 256 about 55 connections fit. At 128 the start itself failed, at 160 no connection fitted.
+    private const int MinimumFileLimit = 256;
+
     private static readonly RequestHandler Echo = static (request, _) =>
     {
         request.Response.Write(request.Payload.Span);
@@ -22,14 +29,14 @@ internal static class RunCommand
 
     public static Command Create()
     {
-        Option<string?> id = Settings.Text("--id", "The node id (default: generated).");
-        Option<string> host = Settings.FromEnvironment("--host", "The address to listen on (default 127.0.0.1).", "127.0.0.1", text => text);
-        Option<int> port = Settings.Integer("--port", "The TCP port; 0 picks a free one (default 0).", 0);
+        Option<string?> id = Settings.Text("--id", "The node id; generated when not given.");
+        Option<string> host = Settings.FromEnvironment("--host", "The address to listen on.", "127.0.0.1", text => text);
+        Option<int> port = Settings.Integer("--port", "The TCP port; 0 picks a free one.", 0);
         Option<string> registry = Settings.Registry();
-        Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo (default echo).", "echo", text => text);
+        Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo.", "echo", text => text);
         handler.AcceptOnlyFromAmong("echo");
         Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path.");
-        Option<int> maxPayload = Settings.Integer("--max-payload", "The largest payload accepted, in bytes (default 1048576).", 1024 * 1024);
+        Option<int> maxPayload = Settings.Integer("--max-payload", "The largest payload accepted, in bytes.", 1024 * 1024);
         Option<double> handshake = Settings.Seconds("--handshake-timeout", "Time for a peer's HELLO", 5);
         Option<double> keepAliveInterval = Settings.Seconds("--keepalive-interval", "Silence before a PING", 15);
         Option<double> keepAliveTimeout = Settings.Seconds("--keepalive-timeout", "Silence before closing", 45);
@@ -41,6 +48,7 @@ internal static class RunCommand
         };
         command.SetAction(async (result, cancellationToken) =>
         {
+            RequireFileLimit();
             TimeSpan drainTimeout = Settings.ToTimeSpan(result.GetValue(drain), "--drain-timeout");
             var options = new PeerNodeOptions
             {
@@ -58,13 +66,41 @@ internal static class RunCommand
                     DrainTimeout = drainTimeout,
                 },
             };
-            Validate(options);
+            Validate(options, new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [nameof(PeerNodeOptions.NodeId)] = id.Name,
+                [nameof(PeerNodeOptions.Host)] = host.Name,
+                [nameof(PeerNodeOptions.Port)] = port.Name,
+                [nameof(PeerNodeOptions.UnixSocketPath)] = unix.Name,
+                [nameof(PeerConnectionOptions.MaxPayloadLength)] = maxPayload.Name,
+                [nameof(PeerConnectionOptions.HandshakeTimeout)] = handshake.Name,
+                [nameof(PeerConnectionOptions.KeepAliveInterval)] = keepAliveInterval.Name,
+                [nameof(PeerConnectionOptions.KeepAliveTimeout)] = keepAliveTimeout.Name,
+                [nameof(PeerConnectionOptions.DrainTimeout)] = drain.Name,
+            });
             return await RunAsync(options, drainTimeout, cancellationToken);
         });
         return command;
     }
 
-    private static void Validate(PeerNodeOptions options)
+    /// <summary>
+    /// Refuses to start under an open-file limit the runtime cannot live with: there it fails on a
+    /// file it needs (an assembly, a configuration watcher, the socket engine's epoll) with a stack
+    /// trace, at a different place for each limit.
+    /// </summary>
+    private static void RequireFileLimit()
+    {
+        if (DescriptorLimit.SoftLimit is { } limit && limit < MinimumFileLimit)
+        {
+            throw CliException.Usage(string.Create(CultureInfo.InvariantCulture, $"the open-file limit is {limit} (ulimit -n); peerengine run needs at least {MinimumFileLimit}"));
+        }
+    }
+
+    /// <summary>
+    /// The library's checks, their errors reworded: they name properties ("Option Port must be..."),
+    /// a person typed options, so each property in <paramref name="optionNames"/> becomes its option.
+    /// </summary>
+    private static void Validate(PeerNodeOptions options, Dictionary<string, string> optionNames)
     {
         try
         {
@@ -72,7 +108,10 @@ internal static class RunCommand
         }
         catch (ArgumentException e)
         {
-            throw CliException.Usage(RegistryAccess.OneLine(e.Message.Split(" (Parameter", 2)[0]));
+            string message = e.Message.Split(" (Parameter", 2)[0];
+            message = Regex.Replace(message, @"^Option ", "");
+            message = Regex.Replace(message, @"\b[A-Z][A-Za-z]*\b", word => optionNames.GetValueOrDefault(word.Value, word.Value));
+            throw CliException.Usage(RegistryAccess.OneLine(message));
         }
     }
 
@@ -109,9 +148,9 @@ internal static class RunCommand
         {
             throw CliException.Usage(RegistryAccess.OneLine(e.Message));
         }
-        catch (System.Net.Sockets.SocketException e)
+        catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException socket)
         {
-            throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {e.Message}");
+            throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {socket.Message}");
         }
 
         PeerNode node = host.Services.GetRequiredService<PeerNode>();

@@ -17,9 +17,15 @@ internal static class SendCommand
         Option<string> registry = Settings.Registry();
         Option<double> timeout = Settings.Seconds("--timeout", "Bound on the whole exchange, connect included", 5);
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
-        var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary.", DefaultValueFactory = _ => 1 };
+        var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary (Ctrl+C: the summary so far).", DefaultValueFactory = _ => 1 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once with --count.", DefaultValueFactory = _ => 1 };
-        var command = new Command("send", "Send MESSAGE as a request to peer ID and print the response.") { to, registry, timeout, count, concurrency, message };
+        var command = new Command(
+            "send",
+            "Send MESSAGE as a request to peer ID and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
+            "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
+        {
+            to, registry, timeout, count, concurrency, message,
+        };
         command.SetAction(async (result, cancellationToken) =>
         {
             string peerId = result.GetValue(to)!;
@@ -39,21 +45,30 @@ internal static class SendCommand
             }
 
             await using var client = new PeerNode(new PeerNodeOptions { Listen = false, Registry = new PeerRegistryOptions { Path = path } });
-            await client.StartAsync(cancellationToken);
             try
             {
+                await client.StartAsync(cancellationToken);
                 return times == 1
                     ? await SendOnceAsync(client, peerId, payload, limit, cancellationToken)
                     : await SendManyAsync(client, peerId, payload, limit, times, parallel, cancellationToken);
             }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return ExitCodes.Interrupted;
+            }
             finally
             {
                 // GOODBYE rather than a reset: the peer sees a client that left, not one that broke.
-                await client.StopAsync(CancellationToken.None);
+                // A peer that answers says goodbye back within a round trip; one that is frozen would
+                // hold the exit for the whole drain timeout, so the goodbye is given half a second.
+                using var goodbye = new CancellationTokenSource(GoodbyeWait);
+                await client.StopAsync(goodbye.Token);
             }
         });
         return command;
     }
+
+    private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
 
     private static async Task<int> SendOnceAsync(PeerNode client, string peerId, byte[] payload, TimeSpan limit, CancellationToken cancellationToken)
     {
@@ -65,6 +80,10 @@ internal static class SendCommand
             Console.Out.Write(Encoding.UTF8.GetString(response.Span));
             Console.Out.Write('\n');
             return ExitCodes.Success;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            return ExitCodes.Interrupted;
         }
         catch (Exception e) when (Describe(e, peerId, limit) is { } reason)
         {
@@ -78,16 +97,21 @@ internal static class SendCommand
         int next = -1;
         int failed = 0;
         string? firstFailure = null;
+        bool unreachable = false;
         var started = System.Diagnostics.Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, parallel).Select(async _ =>
         {
+            // Ctrl+C stops taking new requests; those in flight finish (within --timeout) and are
+            // measured, so the summary counts every request sent and the connection drains cleanly.
+            // A peer that cannot be reached (gone, refusing, or frozen: the pool's circuit is open)
+            // stops the run too: the rest would only fail the same way.
             int i;
-            while ((i = Interlocked.Increment(ref next)) < times)
+            while (!cancellationToken.IsCancellationRequested && !Volatile.Read(ref unreachable) && (i = Interlocked.Increment(ref next)) < times)
             {
                 long begin = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    using PooledPayload response = await client.RequestAsync(peerId, payload, limit, cancellationToken);
+                    using PooledPayload response = await client.RequestAsync(peerId, payload, limit, CancellationToken.None);
                     latencies[i] = System.Diagnostics.Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
                 }
                 catch (Exception e) when (Describe(e, peerId, limit) is { } reason)
@@ -95,15 +119,32 @@ internal static class SendCommand
                     latencies[i] = double.NaN;
                     Interlocked.Increment(ref failed);
                     Interlocked.CompareExchange(ref firstFailure, reason, null);
+                    if (e is PeerUnavailableException or PeerNotFoundException)
+                    {
+                        Volatile.Write(ref unreachable, true);
+                    }
                 }
             }
         }));
 
-        double[] ok = [.. latencies.Where(l => !double.IsNaN(l)).Order()];
+        // Every index taken was sent and finished: all of them, or those taken before Ctrl+C.
+        int done = Math.Min(times, next + 1);
+        double[] ok = [.. latencies.Take(done).Where(l => !double.IsNaN(l)).Order()];
         double Percentile(double p) => ok.Length == 0 ? double.NaN : ok[Math.Min(ok.Length - 1, (int)Math.Ceiling(p * ok.Length) - 1)];
         Console.Out.WriteLine(
-            $"{times} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({times / started.Elapsed.TotalSeconds:0} req/s): " +
+            $"{done} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({done / started.Elapsed.TotalSeconds:0} req/s): " +
             $"p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {Percentile(1):0.000} ms, {failed} failed");
+        if (done < times && !unreachable)
+        {
+            Console.Error.WriteLine($"peerengine: interrupted after {done} of {times} requests");
+            return ExitCodes.Interrupted;
+        }
+
+        if (done < times)
+        {
+            throw CliException.Unreachable($"stopped after {done} of {times} requests, {failed} failed; first: {firstFailure}");
+        }
+
         if (failed > 0)
         {
             throw CliException.Unreachable($"{failed} of {times} requests failed; first: {firstFailure}");

@@ -38,6 +38,9 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
         }
     }
 
+    /// <summary>Rents and returns of this pool, counted only when <see cref="PoolDiagnostics.Enabled"/>.</summary>
+    public PoolCounters Counters { get; } = new();
+
     /// <summary>The process's pool: blocks are shared by every connection, none belongs to one.</summary>
     public static new BlockMemoryPool Shared { get; } = new();
 
@@ -51,6 +54,11 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
         while (size < Sizes - 1 && _stacks[size].BlockLength < minBufferSize)
         {
             size++;
+        }
+
+        if (PoolDiagnostics.Enabled)
+        {
+            Counters.Rented();
         }
 
         return _stacks[size].Rent();
@@ -70,16 +78,20 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
 
         public int BlockLength => blockLength;
 
+        public PoolCounters Counters => pool.Counters;
+
         public Block Rent()
         {
             if (_returned.TryDequeue(out Block? block))
             {
                 Interlocked.Decrement(ref _retained);
-                block.IsRented = true;
+                block.MarkRented();
                 return block;
             }
 
-            return new Block(this, GC.AllocateUninitializedArray<byte>(blockLength)) { IsRented = true };
+            var created = new Block(this, GC.AllocateUninitializedArray<byte>(blockLength));
+            created.MarkRented();
+            return created;
         }
 
         public void Return(Block block)
@@ -100,17 +112,39 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
     /// <summary>One block; disposing it gives it back.</summary>
     private sealed class Block(BlockStack stack, byte[] array) : IMemoryOwner<byte>
     {
-        public bool IsRented { get; set; }
+        private int _rented;
 
-        public Memory<byte> Memory => IsRented ? array : throw new ObjectDisposedException(nameof(Block));
+        public Memory<byte> Memory => _rented != 0 ? array : throw new ObjectDisposedException(nameof(Block));
+
+        public void MarkRented() => _rented = 1;
 
         public void Dispose()
         {
-            // A pipe disposes each block once; a second dispose must not hand one block to two renters.
-            if (IsRented)
+            if (PoolDiagnostics.Enabled)
             {
-                IsRented = false;
+                DisposeCounted();
+                return;
+            }
+
+            // A pipe disposes each block once; a second dispose must not hand one block to two renters.
+            if (_rented != 0)
+            {
+                _rented = 0;
                 stack.Return(this);
+            }
+        }
+
+        /// <summary>Diagnostics mode: an atomic check, so that even two racing disposes are caught.</summary>
+        private void DisposeCounted()
+        {
+            if (Interlocked.Exchange(ref _rented, 0) != 0)
+            {
+                stack.Counters.Returned();
+                stack.Return(this);
+            }
+            else
+            {
+                stack.Counters.ReturnedTwice(stack.ToString());
             }
         }
     }

@@ -21,6 +21,10 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
 
     private byte[] _array = [];
     private int _length;
+    private int _rented;
+
+    /// <summary>Rents and returns of every pooled buffer, counted only when <see cref="PoolDiagnostics.Enabled"/>.</summary>
+    public static PoolCounters Counters { get; } = new();
 
     /// <summary>Changes each time the buffer returns to the pool, so stale handles can tell.</summary>
     public int Version { get; private set; }
@@ -31,12 +35,22 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
 
     public ReadOnlySpan<byte> WrittenSpan => _array.AsSpan(0, _length);
 
-    public static PooledBuffer Rent() => Pool.Get();
+    public static PooledBuffer Rent()
+    {
+        PooledBuffer buffer = Pool.Get();
+        if (PoolDiagnostics.Enabled)
+        {
+            buffer._rented = 1;
+            Counters.Rented();
+        }
+
+        return buffer;
+    }
 
     /// <summary>A buffer holding a copy of <paramref name="source"/>.</summary>
     public static PooledBuffer CopyOf(in ReadOnlySequence<byte> source)
     {
-        PooledBuffer buffer = Pool.Get();
+        PooledBuffer buffer = Rent();
         int length = checked((int)source.Length);
         source.CopyTo(buffer.GetSpan(length));
         buffer.Advance(length);
@@ -48,8 +62,16 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
     /// shared array pool keeps only 32 arrays per size and core, so with more requests in flight than
     /// that, renting per message would allocate. A large one goes back to the shared pool at once.
     /// </summary>
+    /// <exception cref="InvalidOperationException">Diagnostics mode only: the buffer is not rented (a double return).</exception>
     public void Return()
     {
+        if (PoolDiagnostics.Enabled && Interlocked.Exchange(ref _rented, 0) == 0)
+        {
+            // Put back twice, one buffer would be handed to two renters: refuse, and say so.
+            Counters.ReturnedTwice(nameof(PooledBuffer));
+            throw new InvalidOperationException($"A {nameof(PooledBuffer)} was returned twice ({Counters}).");
+        }
+
         if (_array.Length > KeptArrayLength)
         {
             PayloadArrays.Return(_array);
@@ -58,6 +80,11 @@ internal sealed class PooledBuffer : IBufferWriter<byte>
 
         _length = 0;
         Version++;
+        if (PoolDiagnostics.Enabled)
+        {
+            Counters.Returned();
+        }
+
         Pool.Return(this);
     }
 

@@ -29,6 +29,17 @@ public sealed class ConnectionPoolOptions
     /// <summary>The longest wait between connect attempts: a peer that keeps failing is retried this often. Default 10 s.</summary>
     public TimeSpan MaxReconnectBackoff { get; set; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Requests in a row that time out on one connection before the peer is taken for unresponsive
+    /// (frozen, swapping, partitioned): from then on new requests to it fail at once with
+    /// <see cref="PeerUnavailableException"/>, instead of each waiting out its own timeout, until a
+    /// PING is answered. Any answer resets the count. 0 turns the circuit off. Default 3.
+    /// </summary>
+    public int CircuitBreakerTimeouts { get; set; } = 3;
+
+    /// <summary>How long each PING that probes an unresponsive peer waits for its PONG; probes follow each other until one is answered. Default 1 s.</summary>
+    public TimeSpan CircuitProbeTimeout { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()
     {
@@ -38,6 +49,8 @@ public sealed class ConnectionPoolOptions
         Require(HealthCheckInterval > TimeSpan.Zero, nameof(HealthCheckInterval));
         Require(ReconnectBackoff > TimeSpan.Zero, nameof(ReconnectBackoff));
         Require(MaxReconnectBackoff >= ReconnectBackoff, nameof(MaxReconnectBackoff));
+        Require(CircuitBreakerTimeouts >= 0, nameof(CircuitBreakerTimeouts));
+        Require(CircuitProbeTimeout > TimeSpan.Zero, nameof(CircuitProbeTimeout));
     }
 
     private static void Require(bool condition, string name)

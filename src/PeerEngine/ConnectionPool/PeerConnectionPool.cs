@@ -9,7 +9,8 @@ namespace PeerEngine.ConnectionPool;
 /// The connections to one peer: opened on demand up to <see cref="ConnectionPoolOptions.MaxConnectionsPerPeer"/>
 /// (another when even the least loaded carries <see cref="ConnectionPoolOptions.RequestsPerConnection"/>),
 /// chosen by fewest requests in flight, dropped when they die, replaced after an exponential back-off,
-/// and closed when idle. Concurrent callers share one connect attempt.
+/// and closed when idle. Concurrent callers share one connect attempt. A peer that stops answering
+/// while connected opens the pool's circuit: new requests fail at once until a PING is answered.
 /// </summary>
 internal sealed class PeerConnectionPool : IAsyncDisposable
 {
@@ -19,6 +20,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private readonly PeerEngineMetrics _metrics;
     private readonly Lock _lock = new();
     private readonly Action<PeerConnection> _remove;
+    private readonly Action<PeerConnection> _suspect;
 
     // Copy-on-write: the request path reads it without a lock.
     private volatile PeerConnection[] _connections = [];
@@ -30,6 +32,9 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private string _lastFailure = string.Empty;
     private bool _disposed;
 
+    // The connection whose peer stopped answering, probed until it answers; null while the circuit is closed.
+    private volatile PeerConnection? _unresponsive;
+
     public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time, PeerEngineMetrics metrics)
     {
         _metrics = metrics;
@@ -39,6 +44,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         _options = options;
         _time = time;
         _remove = Remove;
+        _suspect = Suspect;
     }
 
     public string PeerId { get; }
@@ -71,6 +77,9 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
             return total;
         }
     }
+
+    /// <summary>Whether the peer stopped answering while connected: new requests fail at once until it answers a PING.</summary>
+    public bool IsCircuitOpen => _unresponsive is not null;
 
     /// <summary>Whether the pool is waiting out a back-off after failed connects.</summary>
     public bool IsBackingOff
@@ -105,6 +114,12 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     /// <exception cref="PeerUnavailableException">No connection is open and the peer cannot be reached now.</exception>
     public ValueTask<PeerConnection> GetAsync(CancellationToken cancellationToken)
     {
+        if (_unresponsive is not null)
+        {
+            return ValueTask.FromException<PeerConnection>(new PeerUnavailableException(PeerId,
+                $"{_options.CircuitBreakerTimeouts} requests in a row timed out; new requests fail at once until the peer answers a PING (option CircuitBreakerTimeouts)"));
+        }
+
         PeerConnection[] connections = _connections;
         PeerConnection? best = null;
         foreach (PeerConnection connection in connections)
@@ -141,7 +156,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         {
             if (_disposed)
             {
-                throw new PeerUnavailableException(PeerId, "the node is stopping");
+                return backgroundOnly ? null : throw Stopping();
             }
 
             if (_connecting is not null)
@@ -183,13 +198,23 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
                 throw new PeerUnavailableException(PeerId, $"{endPoint} is now node '{connection.RemoteNodeId}'");
             }
 
-            Add(connection);
+            if (!TryAdd(connection))
+            {
+                // The pool closed while this connect was in flight: nobody would ever close it.
+                await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                throw Stopping();
+            }
+
             return connection;
         }
-        catch (Exception e)
+        catch (Exception e) when (!Volatile.Read(ref _disposed))
         {
             _metrics.FailedConnections.Add(1);
             throw Failed(e);
+        }
+        catch (Exception e) when (e is not PeerUnavailableException)
+        {
+            throw new PeerUnavailableException(PeerId, "the node is stopping", e);
         }
         finally
         {
@@ -211,22 +236,87 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         }
     }
 
-    private void Add(PeerConnection connection)
+    private bool TryAdd(PeerConnection connection)
     {
         lock (_lock)
         {
+            if (_disposed)
+            {
+                return false;
+            }
+
             _failures = 0;
             _connections = [.. _connections, connection];
             _idle[connection] = new IdleState(connection.LastRequestId, TimeSpan.Zero);
         }
 
+        connection.WhenUnresponsive(_options.CircuitBreakerTimeouts, _suspect);
         connection.WhenClosed(_remove);
+        return true;
     }
+
+    /// <summary>The peer behind <paramref name="connection"/> stopped answering: open the circuit and probe it.</summary>
+    private void Suspect(PeerConnection connection)
+    {
+        lock (_lock)
+        {
+            if (_disposed || _unresponsive is not null)
+            {
+                return;
+            }
+
+            _unresponsive = connection;
+        }
+
+        PeerEngineLog.PeerUnresponsive(connection.Logger, PeerId, _options.CircuitBreakerTimeouts);
+        using (ExecutionContext.SuppressFlow())
+        {
+            _ = ProbeAsync(connection);
+        }
+    }
+
+    /// <summary>PINGs the unresponsive peer until it answers or the connection ends, then closes the circuit.</summary>
+    private async Task ProbeAsync(PeerConnection connection)
+    {
+        await Task.Yield(); // off the timer thread that saw the last timeout
+        while (!Volatile.Read(ref _disposed))
+        {
+            try
+            {
+                await connection.PingAsync(_options.CircuitProbeTimeout).ConfigureAwait(false);
+                PeerEngineLog.PeerResponsive(connection.Logger, PeerId);
+                break;
+            }
+            catch (TimeoutException)
+            {
+                // Still frozen: probe again. The connection's keep-alive ends it in time if it never answers.
+            }
+            catch (Exception e) when (e is PeerException or OperationCanceledException)
+            {
+                break; // the connection ended: the pool forgets it and the next request connects anew
+            }
+        }
+
+        lock (_lock)
+        {
+            if (_unresponsive == connection)
+            {
+                _unresponsive = null;
+            }
+        }
+    }
+
+    private PeerUnavailableException Stopping() => new(PeerId, "the node is stopping");
 
     private void Remove(PeerConnection connection)
     {
         lock (_lock)
         {
+            if (_unresponsive == connection)
+            {
+                _unresponsive = null;
+            }
+
             _connections = [.. _connections.Where(c => c != connection)];
             _idle.Remove(connection);
         }

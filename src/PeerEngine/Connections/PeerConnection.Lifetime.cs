@@ -24,7 +24,7 @@ internal sealed partial class PeerConnection
     /// Runs <paramref name="callback"/> once the connection has closed (at once if it has): how a
     /// listener or a pool forgets it. A delegate field rather than a continuation on
     /// <see cref="Completion"/>: that would cost each connection a task, its continuation and a state
-    /// tuple for its whole life (about 200 bytes, issue 3's idle-memory budget).
+    /// tuple for its whole life (about 200 bytes of an idle connection's 3.5 KiB).
     /// </summary>
     internal void WhenClosed(Action<PeerConnection> callback)
     {
@@ -91,7 +91,7 @@ internal sealed partial class PeerConnection
         _lifetime.Cancel();
         var lost = new ConnectionLostException(reason, cause);
         _requests.FailAll(lost);
-        Pings.FailAll(lost);
+        FailPings(lost);
     }
 
     /// <summary>
@@ -174,7 +174,7 @@ internal sealed partial class PeerConnection
         ShutdownReason reason = _goodbyeReceived ? GracefulReason() : ShutdownReason.PeerClosed;
         var lost = new ConnectionLostException(reason);
         _requests.FailAll(lost);
-        Pings.FailAll(lost);
+        FailPings(lost);
         CheckDrained();
     }
 

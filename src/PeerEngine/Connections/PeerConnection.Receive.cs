@@ -185,6 +185,7 @@ internal sealed partial class PeerConnection
                 OnMessage(frame);
                 return default;
             case FrameKind.Response:
+                PeerAnswered();
                 if (_requests.TryTake(frame.CorrelationId, out PendingRequest answered))
                 {
                     answered.SetResult(PooledBuffer.CopyOf(frame.Payload));
@@ -192,11 +193,13 @@ internal sealed partial class PeerConnection
 
                 return default;
             case FrameKind.Error:
+                PeerAnswered();
                 return OnError(frame);
             case FrameKind.Ping:
                 await WriteAsync(new DataFrame(FrameKind.Pong, frame.CorrelationId, frame.Payload), _lifetime.Token).ConfigureAwait(false);
                 return default;
             case FrameKind.Pong:
+                PeerAnswered();
                 if (_pings is { } pings && pings.TryTake(frame.CorrelationId, out PendingRequest ping))
                 {
                     ping.SetResult(PooledBuffer.Rent());

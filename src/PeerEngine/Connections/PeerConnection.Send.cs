@@ -13,6 +13,8 @@ internal sealed partial class PeerConnection
     // is in progress, frames from every writer pile up and go out together in the next one.
     private readonly Lock _writeLock = new();
 
+    private static readonly PendingRequestTable s_closedPings = ClosedPingTable();
+
     // A flush the pipe has not completed because MaxSendBufferSize bytes are waiting to be sent:
     // writers wait for it rather than write more, so a peer that does not read bounds our memory.
     private Task<FlushResult>? _blockedFlush;
@@ -39,9 +41,29 @@ internal sealed partial class PeerConnection
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     public ValueTask<PooledPayload> RequestAsync(ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
-        EnsureSendable(payload.Length);
-        PendingRequest request = _requests.TryAdd(timeout ?? _settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
-        ValueTask write = WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
+        if (Refuse(payload.Length) is { } refused)
+        {
+            return ValueTask.FromException<PooledPayload>(refused);
+        }
+
+        PendingRequest? request = _requests.TryAdd(timeout ?? _settings.Options.RequestTimeout, cancellationToken);
+        if (request is null)
+        {
+            return ValueTask.FromException<PooledPayload>(Lost());
+        }
+
+        ValueTask write;
+        try
+        {
+            write = WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
+        }
+        catch (Exception e) when (_requests.TryRemove(request))
+        {
+            // Never written: the request leaves the table now, its timer with it.
+            request.SetException(e);
+            return request.Completion;
+        }
+
         if (!write.IsCompletedSuccessfully)
         {
             return WriteThenAwaitAnswerAsync(write, request);
@@ -55,15 +77,28 @@ internal sealed partial class PeerConnection
     /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
     public ValueTask SendMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        EnsureSendable(payload.Length);
-        return WriteAsync(new DataFrame(FrameKind.Message, 0, payload), cancellationToken);
+        if (Refuse(payload.Length) is { } refused)
+        {
+            return ValueTask.FromException(refused);
+        }
+
+        try
+        {
+            return WriteAsync(new DataFrame(FrameKind.Message, 0, payload), cancellationToken);
+        }
+        catch (ConnectionLostException e)
+        {
+            return ValueTask.FromException(e);
+        }
     }
 
     /// <summary>Sends a PING and waits for its PONG: the round-trip time.</summary>
-    public async ValueTask<TimeSpan> PingAsync(CancellationToken cancellationToken = default)
+    /// <param name="timeout">How long to wait for the PONG; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    public async ValueTask<TimeSpan> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
         PendingRequestTable pings = Pings;
-        PendingRequest ping = pings.TryAdd(_settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
+        PendingRequest ping = pings.TryAdd(timeout ?? _settings.Options.RequestTimeout, cancellationToken) ?? throw Lost();
         long started = _settings.Time.GetTimestamp();
         try
         {
@@ -78,7 +113,11 @@ internal sealed partial class PeerConnection
         return _settings.Time.GetElapsedTime(started);
     }
 
-    /// <summary>The PINGs awaiting their PONG: made on the first ping, since most connections never send one.</summary>
+    /// <summary>
+    /// The PINGs awaiting their PONG: made on the first ping, since most connections never send one.
+    /// A connection that ends before its first ping gets the shared closed table instead, which
+    /// refuses every ping: closing costs no table.
+    /// </summary>
     private PendingRequestTable Pings
     {
         get
@@ -93,17 +132,38 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private void EnsureSendable(int payloadLength)
+    /// <summary>Whether this connection made a table of its own for pings (it does on its first ping only).</summary>
+    internal bool HasPingTable => Volatile.Read(ref _pings) is { } pings && pings != s_closedPings;
+
+    private static PendingRequestTable ClosedPingTable()
+    {
+        var table = new PendingRequestTable();
+        table.FailAll(new ConnectionLostException(ShutdownReason.LocalClose));
+        return table;
+    }
+
+    /// <summary>Fails the pings in flight, and refuses later ones, without making a table for a connection that never pinged.</summary>
+    private void FailPings(ConnectionLostException lost)
+    {
+        PendingRequestTable? pings = Interlocked.CompareExchange(ref _pings, s_closedPings, null);
+        pings?.FailAll(lost);
+    }
+
+    /// <summary>Why a frame of <paramref name="payloadLength"/> bytes cannot be sent now, or <c>null</c>.</summary>
+    /// <remarks>An exception returned, not thrown: callers fail through the task they return.</remarks>
+    private PeerException? Refuse(int payloadLength)
     {
         if (payloadLength > _settings.Options.MaxPayloadLength)
         {
-            throw new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
+            return new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
         }
 
-        if (GoodbyeSent || _goodbyeReceived || ShutdownReason != ShutdownReason.None)
+        if (GoodbyeSent || _goodbyeReceived || _peerFinishedSending || ShutdownReason != ShutdownReason.None)
         {
-            throw Lost();
+            return Lost();
         }
+
+        return null;
     }
 
     private async ValueTask<PooledPayload> WriteThenAwaitAnswerAsync(ValueTask write, PendingRequest request)
@@ -222,6 +282,11 @@ internal sealed partial class PeerConnection
 
         CountSent(frame.WriteTo(_transport.Output));
         FlushLocked();
+        if (_outputClosed)
+        {
+            // The send loop ended before this frame could leave: it was not sent.
+            throw Lost();
+        }
     }
 
     /// <summary>Counted under the write lock: one writer at a time, readers see whole values.</summary>
@@ -263,7 +328,8 @@ internal sealed partial class PeerConnection
         ShutdownReason reason = ShutdownReason;
         if (reason == ShutdownReason.None)
         {
-            reason = _goodbyeReceived ? ShutdownReason.PeerGoodbye : ShutdownReason.LocalClose;
+            // Still closing: say who began it.
+            reason = _goodbyeReceived ? ShutdownReason.PeerGoodbye : _peerFinishedSending ? ShutdownReason.PeerClosed : ShutdownReason.LocalClose;
         }
 
         return new ConnectionLostException(reason);

@@ -1,4 +1,5 @@
 using PeerEngine.Connections.Internal;
+using PeerEngine.Correlation;
 using PeerEngine.Framing;
 
 namespace PeerEngine.Connections;
@@ -11,6 +12,9 @@ internal sealed partial class PeerConnection
     private static readonly ProtocolError TooSlow =
         new(ErrorCode.ProtocolViolation, "a frame arrived slower than the minimum data rate");
 
+    private int _consecutiveTimeouts;
+    private int _unresponsiveAfter;
+    private Action<PeerConnection>? _whenUnresponsive;
     private long _startedAt;
     private long _lastReceived;
     private long _lastPingSent;
@@ -96,6 +100,37 @@ internal sealed partial class PeerConnection
 
             // Id 0: PingAsync never uses it, so the PONG is recognised as a keep-alive's and ignored.
             WriteControl(new DataFrame(FrameKind.Ping, 0, ReadOnlyMemory<byte>.Empty));
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="callback"/> each time <paramref name="afterTimeouts"/> requests in a row
+    /// have timed out with no answer from the peer in between: how a pool notices a peer that is
+    /// connected but no longer answers (frozen, swapping, cut off). Set once, before the first request.
+    /// </summary>
+    internal void WhenUnresponsive(int afterTimeouts, Action<PeerConnection> callback)
+    {
+        _unresponsiveAfter = afterTimeouts;
+        _whenUnresponsive = callback;
+    }
+
+    /// <summary>Requests that timed out since the peer last answered anything.</summary>
+    internal int ConsecutiveTimeouts => Volatile.Read(ref _consecutiveTimeouts);
+
+    void IPendingRequestObserver.OnTimedOut()
+    {
+        if (Interlocked.Increment(ref _consecutiveTimeouts) == _unresponsiveAfter)
+        {
+            _whenUnresponsive?.Invoke(this);
+        }
+    }
+
+    /// <summary>An answer of any kind, late ones included: the peer is alive.</summary>
+    private void PeerAnswered()
+    {
+        if (_consecutiveTimeouts != 0)
+        {
+            Volatile.Write(ref _consecutiveTimeouts, 0);
         }
     }
 }

@@ -82,8 +82,10 @@ internal sealed class PendingRequest : IValueTaskSource<PooledPayload>
     {
         if (_table!.TryRemove(this))
         {
+            PendingRequestTable table = _table!;
             SetException(new TimeoutException(
                 $"The request timed out after {_timeout.TotalSeconds:0.###} s without an answer (option RequestTimeout)."));
+            table.OnTimedOut();
         }
     }
 

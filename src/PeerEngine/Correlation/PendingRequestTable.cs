@@ -10,7 +10,7 @@ namespace PeerEngine.Correlation;
 internal sealed class PendingRequestTable(IPendingRequestObserver? observer = null)
 {
     // Made on the first request: a connection that only answers (most of a server's) never needs
-    // one, and 10,000 idle connections should not carry 10,000 empty dictionaries (issue 3). The
+    // one, and 10,000 idle connections should not carry 10,000 empty dictionaries. The
     // table locks itself: it is internal, and nothing outside locks on it.
     private Dictionary<uint, PendingRequest>? _pending;
     private uint _lastId;
@@ -97,6 +97,9 @@ internal sealed class PendingRequestTable(IPendingRequestObserver? observer = nu
 
         return removed;
     }
+
+    /// <summary>Tells the observer that a request it no longer holds timed out.</summary>
+    internal void OnTimedOut() => observer?.OnTimedOut();
 
     /// <summary>Fails every waiting request with <paramref name="error"/> and refuses new ones with it.</summary>
     public void FailAll(Exception error)

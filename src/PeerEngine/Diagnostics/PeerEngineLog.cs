@@ -22,8 +22,14 @@ internal static partial class PeerEngineLog
     [LoggerMessage(103, LogLevel.Error, "Accepting on {EndPoint} failed; accepting again in {BackoffMs} ms, open connections are still served")]
     public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, double backoffMs, Exception exception);
 
-    [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} (unix socket: {UnixSocketPath})")]
-    public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint? tcpEndPoint, string? unixSocketPath);
+    [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint}")]
+    public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint tcpEndPoint);
+
+    [LoggerMessage(305, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} and the unix socket {UnixSocketPath}")]
+    public static partial void NodeStartedWithUnixSocket(ILogger logger, string nodeId, EndPoint tcpEndPoint, string unixSocketPath);
+
+    [LoggerMessage(306, LogLevel.Information, "Node {NodeId} started without listening")]
+    public static partial void NodeStartedNotListening(ILogger logger, string nodeId);
 
     [LoggerMessage(302, LogLevel.Information, "Node {NodeId} stopped")]
     public static partial void NodeStopped(ILogger logger, string nodeId);
@@ -33,6 +39,18 @@ internal static partial class PeerEngineLog
 
     [LoggerMessage(304, LogLevel.Error, "A PeerJoined or PeerLeft event handler threw")]
     public static partial void EventHandlerFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(309, LogLevel.Warning, "Peer record '{PeerId}' skipped: {Problem}")]
+    public static partial void UndiallablePeerRecord(ILogger logger, string? peerId, string problem);
+
+    [LoggerMessage(307, LogLevel.Warning, "Peer '{PeerId}' is unresponsive: {Timeouts} requests in a row timed out; new requests fail at once until it answers a PING")]
+    public static partial void PeerUnresponsive(ILogger logger, string peerId, int timeouts);
+
+    [LoggerMessage(308, LogLevel.Information, "Peer '{PeerId}' answers again")]
+    public static partial void PeerResponsive(ILogger logger, string peerId);
+
+    [LoggerMessage(310, LogLevel.Warning, "Discovery lists peer '{PeerId}' more than once; the most recently seen record is used")]
+    public static partial void DuplicatePeerRecord(ILogger logger, string peerId);
 
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
     public static partial void Handshaken(ILogger logger, object connection, string peerId);
@@ -46,9 +64,12 @@ internal static partial class PeerEngineLog
     [LoggerMessage(204, LogLevel.Information, "Connection {Connection} closed: {Reason}")]
     public static partial void Closed(ILogger logger, object connection, string reason);
 
-    [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5")]
+    [LoggerMessage(205, LogLevel.Error, "Connection {Connection}: a request handler failed; the peer receives ERROR 5 if the connection is still open")]
     public static partial void HandlerFailed(ILogger logger, object connection, Exception exception);
 
     [LoggerMessage(206, LogLevel.Error, "Connection {Connection}: a message handler failed")]
     public static partial void MessageHandlerFailed(ILogger logger, object connection, Exception exception);
+
+    [LoggerMessage(207, LogLevel.Error, "Connection {Connection}: answering a request failed unexpectedly; the request is dropped")]
+    public static partial void InboundWorkFailed(ILogger logger, object connection, Exception exception);
 }

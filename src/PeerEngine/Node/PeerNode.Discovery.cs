@@ -1,7 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
+using System.Diagnostics.CodeAnalysis;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Diagnostics;
+using PeerEngine.Node.Internal;
 using PeerEngine.Registry;
 
 namespace PeerEngine.Node;
@@ -24,7 +25,7 @@ public sealed partial class PeerNode
     {
         bool running = IsRunning;
         bool published = running && (!_options.Listen || (_discovery is not null && _discovery.Discover().Any(p => p.Id == Id)));
-        string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff).Select(p => p.PeerId)];
+        string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff || p.IsCircuitOpen).Select(p => p.PeerId)];
         return new PeerNodeHealth(running, published, _peers.Count, unreachable);
     }
 
@@ -34,40 +35,78 @@ public sealed partial class PeerNode
         {
             await foreach (PeerSetChange change in _discovery!.WatchAsync(cancellationToken).ConfigureAwait(false))
             {
-                Dictionary<string, PeerRecord> peers = change.Peers.Where(p => p.Id != Id).ToDictionary(p => p.Id, StringComparer.Ordinal);
-                _peers = peers;
-                foreach (PeerRecord gone in change.Removed)
-                {
-                    if (gone.Id != Id && !peers.ContainsKey(gone.Id))
-                    {
-                        Forget(gone);
-                    }
-                }
-
-                foreach (PeerRecord added in change.Added)
-                {
-                    if (added.Id != Id)
-                    {
-                        Welcome(added);
-                    }
-                }
+                Follow(change);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             // Stopping.
         }
-        catch (PeerRegistryException e)
+        catch (Exception e)
         {
+            // A discovery backend's failure must not fail the node's stop: the node keeps the peers it
+            // knew, and the connections' own keep-alives decide who is dead.
             PeerEngineLog.DiscoveryFailed(_logger, e);
         }
     }
 
+    /// <summary>Takes a change of the peer set: records that cannot be dialled are skipped with a log line.</summary>
+    private void Follow(PeerSetChange change)
+    {
+        var peers = new Dictionary<string, PeerRecord>(StringComparer.Ordinal);
+        foreach (PeerRecord peer in change.Peers)
+        {
+            if (peer.Id == Id || !IsDiallable(peer))
+            {
+                continue;
+            }
+
+            if (!peers.TryAdd(peer.Id, peer))
+            {
+                // Two live records with one id (a discovery that does not enforce uniqueness): the
+                // most recently seen one is taken, as the likelier to be alive.
+                PeerEngineLog.DuplicatePeerRecord(_logger, peer.Id);
+                if (peer.LastSeen > peers[peer.Id].LastSeen)
+                {
+                    peers[peer.Id] = peer;
+                }
+            }
+        }
+
+        _peers = peers;
+        foreach (PeerRecord gone in change.Removed)
+        {
+            if (gone.Id != Id && !peers.ContainsKey(gone.Id))
+            {
+                Forget(gone);
+            }
+        }
+
+        foreach (PeerRecord added in change.Added)
+        {
+            if (added.Id != Id && peers.TryGetValue(added.Id, out PeerRecord kept) && kept == added)
+            {
+                Welcome(added);
+            }
+        }
+    }
+
+    private bool IsDiallable(in PeerRecord peer)
+    {
+        if (PeerAddresses.TryGetEndPoint(peer, _options.PreferUnixSockets, out _, out string? problem))
+        {
+            return true;
+        }
+
+        PeerEngineLog.UndiallablePeerRecord(_logger, peer.Id, problem);
+        return false;
+    }
+
     private void Welcome(PeerRecord peer)
     {
-        if (_pools.TryGetValue(peer.Id, out PeerConnectionPool? pool))
+        if (_pools.TryGetValue(peer.Id, out PeerConnectionPool? pool) && TryGetEndPoint(peer, out EndPoint? endPoint))
         {
-            pool.UpdateEndPoint(EndPointOf(peer));
+            pool.UpdateEndPoint(endPoint);
         }
 
         Raise(PeerJoined, peer);
@@ -109,7 +148,7 @@ public sealed partial class PeerNode
 
         foreach (PeerRecord candidate in _discovery?.Discover() ?? [])
         {
-            if (candidate.Id == peerId && candidate.Id != Id)
+            if (candidate.Id == peerId && candidate.Id != Id && IsDiallable(candidate))
             {
                 peer = candidate;
                 return true;
@@ -119,8 +158,6 @@ public sealed partial class PeerNode
         return false;
     }
 
-    private EndPoint EndPointOf(in PeerRecord peer) =>
-        peer.UnixPath is { } path && (_options.PreferUnixSockets || peer.Transport == PeerTransport.UnixSocket)
-            ? new UnixDomainSocketEndPoint(path)
-            : new IPEndPoint(IPAddress.Parse(peer.Host), peer.Port);
+    private bool TryGetEndPoint(in PeerRecord peer, [NotNullWhen(true)] out EndPoint? endPoint) =>
+        PeerAddresses.TryGetEndPoint(peer, _options.PreferUnixSockets, out endPoint, out _);
 }

@@ -28,6 +28,7 @@ public sealed partial class PeerNode
     /// starts watching the registry for peers. Returns once the node is published and reachable.
     /// </summary>
     /// <exception cref="InvalidOperationException">The node was already started.</exception>
+    /// <exception cref="IOException">The address (or Unix socket path) cannot be listened on; the message names it.</exception>
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (_state != State.Created)
@@ -44,11 +45,11 @@ public sealed partial class PeerNode
             if (_options.Listen)
             {
                 PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
-                _listeners.Add(tcp);
+                _listeners = [tcp];
                 TcpEndPoint = (IPEndPoint)tcp.EndPoint;
                 if (_options.UnixSocketPath is { } unixPath)
                 {
-                    _listeners.Add(PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener));
+                    _listeners = [tcp, PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener)];
                     UnixSocketPath = unixPath;
                 }
 
@@ -63,12 +64,28 @@ public sealed partial class PeerNode
                 _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
             }
             _state = State.Running;
-            PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint, UnixSocketPath);
+            LogStarted();
         }
         catch
         {
             await StopCoreAsync(TimeSpan.Zero).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    private void LogStarted()
+    {
+        if (TcpEndPoint is null)
+        {
+            PeerEngineLog.NodeStartedNotListening(_logger, Id);
+        }
+        else if (UnixSocketPath is null)
+        {
+            PeerEngineLog.NodeStarted(_logger, Id, TcpEndPoint);
+        }
+        else
+        {
+            PeerEngineLog.NodeStartedWithUnixSocket(_logger, Id, TcpEndPoint, UnixSocketPath);
         }
     }
 
@@ -110,11 +127,12 @@ public sealed partial class PeerNode
         await _watching.ConfigureAwait(false);
 
         var closing = new List<Task>();
-        closing.AddRange(_listeners.Select(l => l.StopAsync(drainTimeout)));
+        PeerListener[] listeners = _listeners;
+        closing.AddRange(listeners.Select(l => l.StopAsync(drainTimeout)));
         closing.AddRange(_pools.Values.Select(p => p.CloseAsync(drainTimeout)));
         await Task.WhenAll(closing).ConfigureAwait(false);
         _pools.Clear();
-        _listeners.Clear();
+        _listeners = [];
 
         if (_ownsDiscovery && _discovery is IDisposable registry)
         {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
@@ -15,7 +16,7 @@ public sealed partial class PeerNode
     /// </summary>
     /// <param name="peerId">The peer, by id.</param>
     /// <param name="payload">The request; it must stay unchanged until the returned task completes.</param>
-    /// <param name="timeout">How long to wait for the answer; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
+    /// <param name="timeout">How long to wait for the answer, opening a connection included; <c>null</c> for <see cref="PeerConnectionOptions.RequestTimeout"/>.</param>
     /// <param name="cancellationToken">Cancels the wait; a late answer is ignored.</param>
     /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
     /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
@@ -36,7 +37,12 @@ public sealed partial class PeerNode
 
     private ValueTask<PooledPayload> UninstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (PoolOf(peerId, out Exception? refused) is not { } pool)
+        {
+            return ValueTask.FromException<PooledPayload>(refused!);
+        }
+
+        ValueTask<PeerConnection> connecting = pool.GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
         {
             return connecting.Result.RequestAsync(payload, timeout, cancellationToken);
@@ -52,7 +58,12 @@ public sealed partial class PeerNode
     /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
     public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
-        ValueTask<PeerConnection> connecting = PoolOf(peerId).GetAsync(cancellationToken);
+        if (PoolOf(peerId, out Exception? refused) is not { } pool)
+        {
+            return ValueTask.FromException(refused!);
+        }
+
+        ValueTask<PeerConnection> connecting = pool.GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
         {
             return connecting.Result.SendMessageAsync(payload, cancellationToken);
@@ -65,22 +76,19 @@ public sealed partial class PeerNode
     public async Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         PeerRecord[] peers = [.. _peers.Values];
+
+        // Each send fails through its task (a peer that left, said GOODBYE, or a node that is
+        // stopping), so every send is started and every one is observed here.
         Task[] sends = [.. peers.Select(p => SendAsync(p.Id, payload, cancellationToken).AsTask())];
-        try
-        {
-            await Task.WhenAll(sends).ConfigureAwait(false);
-        }
-        catch (Exception) when (sends.All(s => s.IsCompleted))
-        {
-            // Each failure is reported below, per peer.
-        }
+        await Task.WhenAll(sends).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
 
         var failures = new List<KeyValuePair<string, Exception>>();
         for (int i = 0; i < peers.Length; i++)
         {
-            if (sends[i].Exception is { } error)
+            Task send = sends[i];
+            if (!send.IsCompletedSuccessfully)
             {
-                failures.Add(new(peers[i].Id, error.InnerException ?? error));
+                failures.Add(new(peers[i].Id, send.Exception?.InnerException ?? new OperationCanceledException(cancellationToken)));
             }
         }
 
@@ -109,10 +117,33 @@ public sealed partial class PeerNode
         }
     }
 
-    private static async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// A request that must wait for a connection first: its timeout covers the connect too, or a peer
+    /// whose kernel accepts but whose process does not answer (frozen) would hold it for the whole
+    /// handshake timeout. The connect itself goes on for the callers after this one.
+    /// </summary>
+    private async ValueTask<PooledPayload> RequestWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        PeerConnection connection = await connecting.ConfigureAwait(false);
-        return await connection.RequestAsync(payload, timeout, cancellationToken).ConfigureAwait(false);
+        TimeSpan limit = timeout ?? _options.Connections.RequestTimeout;
+        if (limit == Timeout.InfiniteTimeSpan)
+        {
+            PeerConnection opened = await connecting.ConfigureAwait(false);
+            return await opened.RequestAsync(payload, timeout, cancellationToken).ConfigureAwait(false);
+        }
+
+        long started = _time.GetTimestamp();
+        PeerConnection connection;
+        try
+        {
+            connection = await connecting.AsTask().WaitAsync(limit, _time, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"No connection to the peer within the request's {limit.TotalSeconds:0.###} s (option RequestTimeout); the connect goes on for later requests.");
+        }
+
+        TimeSpan left = limit - _time.GetElapsedTime(started);
+        return await connection.RequestAsync(payload, left > TimeSpan.Zero ? left : TimeSpan.FromTicks(1), cancellationToken).ConfigureAwait(false);
     }
 
     private static async ValueTask SendWhenConnectedAsync(ValueTask<PeerConnection> connecting, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
@@ -121,25 +152,44 @@ public sealed partial class PeerNode
         await connection.SendMessageAsync(payload, cancellationToken).ConfigureAwait(false);
     }
 
-    private PeerConnectionPool PoolOf(string peerId)
+    /// <summary>The pool of connections to <paramref name="peerId"/>, made on first use; or why there is none.</summary>
+    /// <remarks>The reason is returned, not thrown: every failure of a request reaches its caller through the returned task.</remarks>
+    private PeerConnectionPool? PoolOf(string peerId, out Exception? refused)
     {
         ArgumentNullException.ThrowIfNull(peerId);
+        refused = null;
+        if (_state != State.Running)
+        {
+            refused = _state == State.Stopped
+                ? new ObjectDisposedException(nameof(PeerNode), "The node is stopping or has stopped.")
+                : new InvalidOperationException("The node is not running: call StartAsync first.");
+            return null;
+        }
+
         if (_pools.TryGetValue(peerId, out PeerConnectionPool? pool))
         {
             return pool;
         }
 
-        if (_state != State.Running)
+        if (peerId == Id)
         {
-            throw new InvalidOperationException("The node is not running: call StartAsync first.");
+            refused = new PeerNotFoundException(peerId, $"'{peerId}' is this node's own id: a node does not send to itself.");
+            return null;
         }
 
         if (!TryFindPeer(peerId, out PeerRecord peer))
         {
-            throw new PeerNotFoundException(peerId);
+            refused = new PeerNotFoundException(peerId);
+            return null;
+        }
+
+        if (!TryGetEndPoint(peer, out EndPoint? endPoint))
+        {
+            refused = new PeerNotFoundException(peerId);
+            return null;
         }
 
         return _pools.GetOrAdd(peerId, static (id, state) =>
-            new PeerConnectionPool(id, state.Node.EndPointOf(state.Peer), state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, Peer: peer));
+            new PeerConnectionPool(id, state.EndPoint, state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, EndPoint: endPoint));
     }
 }

@@ -25,7 +25,9 @@ public sealed partial class PeerNode : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly PeerEngineMetrics _metrics;
     private readonly ConcurrentDictionary<string, PeerConnectionPool> _pools = new(StringComparer.Ordinal);
-    private readonly List<PeerListener> _listeners = [];
+    // Replaced, never changed in place: a stop that is cut short walks it from a cancellation callback
+    // while the stop itself may be clearing it.
+    private volatile PeerListener[] _listeners = [];
     private IPeerDiscovery? _discovery;
     private bool _ownsDiscovery;
     private ConnectionSettings? _settings;

@@ -7,7 +7,12 @@ public sealed class PeerNotFoundException : PeerException
 {
     /// <summary>Creates the exception for <paramref name="peerId"/>.</summary>
     public PeerNotFoundException(string peerId)
-        : base($"No live peer '{peerId}' in the registry.")
+        : this(peerId, $"No live peer '{peerId}' in the registry.")
+    {
+    }
+
+    internal PeerNotFoundException(string peerId, string message)
+        : base(message)
     {
         PeerId = peerId;
     }

@@ -34,6 +34,7 @@ public sealed partial class PeerRegistry : IPeerDiscovery, IDisposable
     /// <param name="timeProvider">The clock heartbeats and TTLs use; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     /// <exception cref="RegistryFormatException">The file exists but is not a registry this build can read; it is left untouched.</exception>
     /// <exception cref="RegistryLockTimeoutException">The file is being created by a process that holds the writer lock for too long.</exception>
+    /// <exception cref="PeerRegistryException">The path is a directory, or the file or its folder cannot be opened or created (permissions, a folder that cannot exist).</exception>
     public PeerRegistry(PeerRegistryOptions? options = null, TimeProvider? timeProvider = null)
     {
         options ??= new PeerRegistryOptions();
@@ -45,8 +46,29 @@ public sealed partial class PeerRegistry : IPeerDiscovery, IDisposable
         _watchInterval = options.WatchInterval;
         LockTimeout = options.LockTimeout;
         FilePath = Path.GetFullPath(options.Path ?? PeerRegistryOptions.DefaultPath);
-        _file = RegistryFileCache.Acquire(FilePath, options.Capacity, LockTimeout, NowMs());
+        try
+        {
+            _file = RegistryFileCache.Acquire(FilePath, options.Capacity, LockTimeout, NowMs());
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw RegistryPathErrors.CannotOpen(FilePath, e);
+        }
     }
+
+    /// <summary>
+    /// Whether the registry file at <paramref name="path"/> exists, found without creating anything:
+    /// a reader can then treat a registry that does not exist yet as empty rather than create it.
+    /// Only a file missing from a folder that exists (or from the default registry's folders, which
+    /// the first peer creates) does not exist yet.
+    /// </summary>
+    /// <param name="path">The registry file; <see langword="null"/> for <see cref="PeerRegistryOptions.DefaultPath"/>.</param>
+    /// <exception cref="PeerRegistryException">
+    /// The path is a directory or cannot be reached: permission denied on the file or a folder on its
+    /// way, or a folder that does not exist. Such a registry may well hold live peers, so it is never
+    /// reported as missing.
+    /// </exception>
+    public static bool Exists(string? path) => RegistryPathErrors.Exists(path ?? PeerRegistryOptions.DefaultPath);
 
     /// <summary>The registry file's full path.</summary>
     public string FilePath { get; }

@@ -42,8 +42,12 @@ public sealed class PeerRegistryOptions
 
     /// <summary>
     /// The default registry file: <c>$XDG_RUNTIME_DIR/peerengine/registry.bin</c> when
-    /// <c>XDG_RUNTIME_DIR</c> names an existing folder, else <c>~/.local/state/peerengine/registry.bin</c>.
-    /// Never a shared folder such as <c>/tmp</c>, where another user could plant or truncate the file.
+    /// <c>XDG_RUNTIME_DIR</c> names an existing folder, else <c>$XDG_STATE_HOME/peerengine/registry.bin</c>,
+    /// else <c>~/.local/state/peerengine/registry.bin</c> (the home from <c>HOME</c>, else the user's
+    /// account when that folder exists), else <c>peerengine-UID/registry.bin</c> in the temp folder.
+    /// Never directly in a shared folder such as <c>/tmp</c>, where another user could plant or
+    /// truncate the file: the temp folder's <c>peerengine-UID</c> is made owner-only (0700) and refused
+    /// when another user owns it.
     /// </summary>
     public static string DefaultPath => DefaultRegistryPath.Resolve();
 

@@ -7,6 +7,7 @@ using System.Text.RegularExpressions;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 using PeerEngine.Tests.Support;
+using static PeerEngine.Tests.Cli.HostOutput;
 
 namespace PeerEngine.Tests.Cli;
 
@@ -14,9 +15,6 @@ namespace PeerEngine.Tests.Cli;
 [SupportedOSPlatform("linux")]
 public sealed class HostCliTests
 {
-    private static void OneLine(string stderr) =>
-        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-
     [Fact]
     public async Task Demo_exits_0_and_shows_the_three_peers_and_both_responses()
     {
@@ -58,6 +56,27 @@ public sealed class HostCliTests
         Assert.Equal(0, await run.WaitForExitAsync());
         (_, string after, _) = await ChildProcess.RunHostAsync(null, "peers", "--registry", folder.RegistryPath, "--json");
         Assert.Equal("[]", after.Trim());
+    }
+
+    [Fact]
+    public async Task Ctrl_C_during_send_count_prints_the_summary_so_far_and_says_goodbye()
+    {
+        using var folder = new TempFolder();
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "target", "--registry", folder.RegistryPath);
+        await run.ReadLineAsync();
+        using ChildProcess send = ChildProcess.StartHost(null, "send", "--to", "target", "--registry", folder.RegistryPath, "--count", "1000000", "--concurrency", "8", "--", "load");
+
+        // The peer logs the connection once the handshake is done; requests follow at once.
+        await Eventually.TrueAsync(() => run.Stderr.Contains("to peer", StringComparison.Ordinal), "the peer shows the connection", TimeSpan.FromSeconds(30));
+        send.Interrupt();
+
+        string summary = await send.ReadLineAsync();
+        Assert.Matches(@"^\d+ requests to target, 8 at a time, in \d+\.\d{3} s \(\d+ req/s\): p50 .+ ms, p99 .+ ms, max .+ ms, 0 failed$", summary);
+        Assert.Equal(130, await send.WaitForExitAsync());
+        Assert.Contains("interrupted after", send.Stderr, StringComparison.Ordinal);
+        await Eventually.TrueAsync(() => run.Stderr.Contains("closed: ", StringComparison.Ordinal), "the peer logs the close");
+        Assert.Contains("closed: the peer said goodbye", run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("reset", run.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -126,6 +145,20 @@ public sealed class HostCliTests
         Assert.Equal(3, exit);
         OneLine(stderr);
         Assert.Contains("ghost", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_under_a_descriptor_limit_too_small_for_the_runtime_exits_2_naming_the_limit_and_the_minimum()
+    {
+        using var folder = new TempFolder();
+
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostUnderAsync(ChildProcess.FileLimit(64), "run", "--registry", folder.RegistryPath);
+
+        Assert.True(exit == 2, $"exit {exit}, stderr '{stderr}'");
+        Assert.Empty(stdout);
+        OneLine(stderr);
+        Assert.Contains("limit is 64", stderr, StringComparison.Ordinal);
+        Assert.Contains("at least 256", stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace PeerEngine.Tests.Connections;
 
 /// <summary>
 /// A node in a child process whose open-file limit is lowered to <see cref="FileLimit"/> with
-/// prlimit (issue 3: at the limit every .NET stack measured died). Its default cap keeps a reserve
+/// prlimit (at the limit every .NET stack measured died). Its default cap keeps a reserve
 /// below the limit, and whatever the cap, the last descriptors are left to the runtime: past either
 /// it refuses, keeps serving what it has, and says so.
 /// </summary>
@@ -45,7 +45,7 @@ public sealed class DescriptorLimitTests : IDisposable
     {
         // The cap is no protection here: the node must refuse on its own once few descriptors are
         // left, or the runtime fails to open what it needs and aborts ("Out of memory.", as every
-        // .NET stack measured for issue 3 did, and as this node did before it kept this reserve).
+        // .NET stack measured did, and as this node did before it kept this reserve).
         using ChildProcess node = StartNode("100000");
         (IPEndPoint endPoint, _) = await ReadyAsync(node);
 
@@ -54,6 +54,60 @@ public sealed class DescriptorLimitTests : IDisposable
         Assert.InRange(_peers.Count, 100, FileLimit - 32);
         Assert.Contains("file descriptors left", await NextLogAsync(node, 104), StringComparison.Ordinal);
         await ServedAndAdmittingAgainAsync(node, endPoint);
+    }
+
+    [Fact]
+    public async Task A_limit_lowered_while_the_node_runs_is_read_again_and_the_reserve_is_kept_below_it()
+    {
+        using ChildProcess node = ChildProcess.StartWithFileLimit(FileLimit * 4, "listen", _folder.RegistryPath, "lowered", "100000");
+        (IPEndPoint endPoint, _) = await ReadyAsync(node);
+        for (int i = 0; i < 100; i++)
+        {
+            _peers.Add(await RawPeer.HandshakeAsync(endPoint, "filler"));
+        }
+
+        // Lowered under the node's feet: fewer descriptors are free than the runtime's reserve.
+        int open = Directory.GetFileSystemEntries($"/proc/{node.Id}/fd").Length;
+        int lowered = open + 8;
+        Prlimit(node.Id, lowered);
+
+        // Refused at once against the new limit: the descriptors left are the runtime's.
+        await ExpectRefusedAsync(endPoint);
+        Assert.Contains("file descriptors left", await NextLogAsync(node, 104), StringComparison.Ordinal);
+
+        // A few close, fewer than the reserve: the next connection takes a low descriptor (a hole
+        // they left) and is still refused, by a count of what is open.
+        for (int i = 0; i < 16; i++)
+        {
+            await _peers[0].DisposeAsync();
+            _peers.RemoveAt(0);
+        }
+
+        await ExpectRefusedAsync(endPoint);
+        Assert.False(node.HasExited, node.Stderr);
+
+        // Once enough close for the reserve to hold, the node admits again and serves.
+        for (int i = 0; i < 48; i++)
+        {
+            await _peers[0].DisposeAsync();
+            _peers.RemoveAt(0);
+        }
+
+        await ServedAndAdmittingAgainAsync(node, endPoint);
+    }
+
+    private static async Task ExpectRefusedAsync(IPEndPoint endPoint)
+    {
+        await using RawPeer refused = await RawPeer.ConnectAsync(endPoint);
+        await refused.SendAsync(FrameBytes.Written(w => FrameWriter.WriteHello(w, "refused")));
+        await refused.ExpectClosedAsync();
+    }
+
+    private static void Prlimit(int processId, int limit)
+    {
+        using var prlimit = System.Diagnostics.Process.Start("prlimit", ["--pid", processId.ToString(CultureInfo.InvariantCulture), FormattableString.Invariant($"--nofile={limit}:{limit}")]);
+        prlimit.WaitForExit();
+        Assert.Equal(0, prlimit.ExitCode);
     }
 
     /// <summary>Handshakes connections until one is closed without a HELLO (refused).</summary>

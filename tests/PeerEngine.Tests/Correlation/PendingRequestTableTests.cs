@@ -41,7 +41,8 @@ public sealed class PendingRequestTableTests
     [Fact]
     public async Task A_timeout_fails_the_request_and_removes_it()
     {
-        var table = new PendingRequestTable();
+        var observer = new CountingObserver();
+        var table = new PendingRequestTable(observer);
         PendingRequest request = table.TryAdd(TimeSpan.FromMilliseconds(20), default)!;
         uint id = request.Id;
 
@@ -49,6 +50,7 @@ public sealed class PendingRequestTableTests
 
         Assert.Contains("RequestTimeout", timeout.Message, StringComparison.Ordinal);
         Assert.False(table.TryTake(id, out _), "the late answer finds nothing and is ignored");
+        Assert.Equal(1, observer.Timeouts);
     }
 
     [Fact]
@@ -144,6 +146,12 @@ public sealed class PendingRequestTableTests
 
         public int Removals => Volatile.Read(ref _removals);
 
+        private int _timeouts;
+
+        public int Timeouts => Volatile.Read(ref _timeouts);
+
         public void OnRemoved() => Interlocked.Increment(ref _removals);
+
+        public void OnTimedOut() => Interlocked.Increment(ref _timeouts);
     }
 }

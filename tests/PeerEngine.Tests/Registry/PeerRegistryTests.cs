@@ -259,11 +259,16 @@ public sealed class PeerRegistryTests : IDisposable
     {
         string path = PeerRegistryOptions.DefaultPath;
         string? runtime = Environment.GetEnvironmentVariable("XDG_RUNTIME_DIR");
+        string? state = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
 
         Assert.EndsWith(Path.Combine("peerengine", "registry.bin"), path, StringComparison.Ordinal);
         if (!string.IsNullOrEmpty(runtime) && Directory.Exists(runtime))
         {
             Assert.StartsWith(runtime, path, StringComparison.Ordinal);
+        }
+        else if (!string.IsNullOrEmpty(state))
+        {
+            Assert.StartsWith(state, path, StringComparison.Ordinal);
         }
         else
         {

@@ -46,15 +46,34 @@ internal sealed class ChildProcess : IDisposable
     /// (soft and hard, set by <c>prlimit</c>, which then becomes the program: the pid is the child's).
     /// </summary>
     public static ChildProcess StartWithFileLimit(int fileLimit, params string[] args) =>
-        StartDll(PeerDll, null, args, fileLimit);
+        StartDll(PeerDll, null, args, FileLimit(fileLimit));
+
+    /// <summary>A launcher that runs the program under an open-file limit of <paramref name="limit"/> (soft and hard).</summary>
+    public static string[] FileLimit(int limit) => ["prlimit", FormattableString.Invariant($"--nofile={limit}:{limit}")];
+
+    /// <summary>A launcher that runs the program as the unprivileged user nobody (65534), with no supplementary groups.</summary>
+    public static string[] AsNobody { get; } = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
 
     /// <summary>Starts the console host, `peerengine`, with <paramref name="args"/>.</summary>
     public static ChildProcess StartHost(IReadOnlyDictionary<string, string>? environment, params string[] args) => StartDll(HostDll, environment, args);
 
+    /// <summary>
+    /// Starts the console host through <paramref name="launcher"/>, a command that becomes the host
+    /// (prlimit, setpriv, env -u NAME...), so the pid is the host's.
+    /// </summary>
+    public static ChildProcess StartHostUnder(IReadOnlyList<string> launcher, params string[] args) => StartDll(HostDll, null, args, launcher);
+
     /// <summary>Runs the console host to completion: exit code, stdout, stderr.</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(IReadOnlyDictionary<string, string>? environment, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
+        RunToEndAsync(StartHost(environment, args));
+
+    /// <summary>Runs the console host through <paramref name="launcher"/> to completion: exit code, stdout, stderr.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunHostUnderAsync(IReadOnlyList<string> launcher, params string[] args) =>
+        RunToEndAsync(StartHostUnder(launcher, args));
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunToEndAsync(ChildProcess started)
     {
-        using ChildProcess host = StartHost(environment, args);
+        using ChildProcess host = started;
         host._process.StandardInput.Close();
         string stdout = await host._process.StandardOutput.ReadToEndAsync();
         int exitCode = await host.WaitForExitAsync();
@@ -64,18 +83,25 @@ internal sealed class ChildProcess : IDisposable
     /// <summary>SIGTERM, as a service manager stops a process.</summary>
     public void Terminate() => Signal("TERM");
 
-    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args, int? fileLimit = null)
+    /// <summary>SIGINT, as Ctrl+C in a terminal.</summary>
+    public void Interrupt() => Signal("INT");
+
+    private static ChildProcess StartDll(string dll, IReadOnlyDictionary<string, string>? environment, string[] args, IReadOnlyList<string>? launcher = null)
     {
-        var info = new ProcessStartInfo(fileLimit is null ? "dotnet" : "prlimit")
+        var info = new ProcessStartInfo(launcher is null ? "dotnet" : launcher[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        if (fileLimit is { } limit)
+        if (launcher is not null)
         {
-            info.ArgumentList.Add(FormattableString.Invariant($"--nofile={limit}:{limit}"));
+            foreach (string word in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(word);
+            }
+
             info.ArgumentList.Add("dotnet");
         }
 

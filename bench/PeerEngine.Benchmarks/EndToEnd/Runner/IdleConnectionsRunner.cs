@@ -8,13 +8,14 @@ using PeerEngine.Framing;
 namespace PeerEngine.Benchmarks.EndToEnd.Runner;
 
 /// <summary>
-/// <c>e2e idle</c>: what an idle connection costs each stack (issue 3). For every stack, a server
+/// <c>e2e idle</c>: what an idle connection costs each stack. For every stack, a server
 /// process is warmed up (connections opened, used with both payload sizes, closed), then this process
 /// opens N/2 handshaken connections, each carries one large request and goes idle again (a stack that
 /// keeps the buffer a large frame needed pays here); then N/2 more are opened and left idle, and then
 /// carry the large request too. The growth of the server's resident set per connection of the second
-/// half is the cost of an idle connection and of one that carried a frame (issue 3 asks for the RSS
-/// slope); finally every connection must still answer a small request.
+/// half is the cost of an idle connection and of one that carried a frame (the slope, not the total
+/// over the baseline: it leaves out what the process pays once, whatever the number of connections); finally
+/// every connection must still answer a small request.
 /// </summary>
 internal static class IdleConnectionsRunner
 {

@@ -56,7 +56,7 @@ internal struct InboundBatch
         else
         {
             // The socket engine's own thread (inline socket completions) serves every connection's
-            // events: sends made here would queue them all behind each send (measured in session 2:
+            // events: sends made here would queue them all behind each send (measured:
             // many connections fell to 0.65x Kestrel), so the send loop is woken on the pool.
             head.StartAll();
         }

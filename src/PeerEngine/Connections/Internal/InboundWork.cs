@@ -126,11 +126,16 @@ internal sealed class InboundWork : IThreadPoolWorkItem
                 await connection.RequestHandler!(_request, connection.Lifetime).ConfigureAwait(false);
                 handled = true;
             }
-            catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
+            catch (Exception e)
             {
-                // Rule 7: ERROR 5, and nothing of the exception reaches the peer.
-                PeerEngineLog.HandlerFailed(connection.Logger, connection, e);
+                // Whatever the handler throws, and whenever: it is reported here and nowhere else.
+                ReportHandlerFailure(connection, e, isRequest: true);
                 handled = false;
+            }
+
+            if (connection.Lifetime.IsCancellationRequested)
+            {
+                return; // the connection has ended: there is nobody to answer
             }
 
             ReadOnlyMemory<byte> response = _response!.WrittenMemory;
@@ -141,6 +146,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
 
             if (!handled)
             {
+                // Rule 7: ERROR 5, and nothing of the exception reaches the peer.
                 await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, HandlerFailedMessage)).ConfigureAwait(false);
             }
             else if (response.Length > connection.MaxPayloadLength)
@@ -156,6 +162,11 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         {
             // The connection is going away; the requester learns that from the connection's end.
         }
+        catch (Exception e)
+        {
+            // Nothing that answering does may reach the thread pool: that would end the process.
+            PeerEngineLog.InboundWorkFailed(connection.Logger, connection, e);
+        }
         finally
         {
             connection.OnInboundFinished();
@@ -170,17 +181,35 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         {
             await connection.MessageHandler!(_message, connection.Lifetime).ConfigureAwait(false);
         }
-        catch (Exception e) when (!connection.Lifetime.IsCancellationRequested)
+        catch (Exception e)
         {
-            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection, e);
-        }
-        catch (OperationCanceledException)
-        {
-            // Cancelled because the connection ended.
+            ReportHandlerFailure(connection, e, isRequest: false);
         }
         finally
         {
             connection.OnInboundFinished();
+        }
+    }
+
+    /// <summary>
+    /// Logs a handler's failure once. A cancellation the connection's end caused is the handler
+    /// obeying its token, not a failure; anything else is logged even when the connection has ended
+    /// meanwhile (a handler that wraps or replaces the cancellation still failed).
+    /// </summary>
+    private static void ReportHandlerFailure(PeerConnection connection, Exception e, bool isRequest)
+    {
+        if (e is OperationCanceledException && connection.Lifetime.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (isRequest)
+        {
+            PeerEngineLog.HandlerFailed(connection.Logger, connection, e);
+        }
+        else
+        {
+            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection, e);
         }
     }
 

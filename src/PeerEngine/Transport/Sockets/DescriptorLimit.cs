@@ -1,15 +1,17 @@
-using System.Globalization;
+using System.Runtime.InteropServices;
 
 namespace PeerEngine.Transport.Sockets;
 
 /// <summary>
-/// The process's open-file limit, read from /proc/self/limits. At that limit every .NET server
-/// measured here died ("Out of memory." when the runtime itself could not open a file), so the
-/// default connection cap stays below it.
+/// The process's open-file limit, read with getrlimit each time it is needed: another process may
+/// lower it while the node runs (prlimit), and a check against a stale limit lets connections take
+/// the descriptors the runtime needs. At that limit every .NET server measured here died ("Out of
+/// memory." when the runtime itself could not open a file), so the default connection cap stays below it.
 /// </summary>
-internal static class DescriptorLimit
+internal static partial class DescriptorLimit
 {
     private const int MinimumReserve = 64;
+    private const int ResourceOpenFiles = 7; // RLIMIT_NOFILE on Linux
 
     /// <summary>
     /// Descriptors always left to the runtime, whatever the connection cap says. At the very limit the
@@ -19,19 +21,29 @@ internal static class DescriptorLimit
     /// </summary>
     public const int RuntimeReserve = 32;
 
-    // Read once: the accept path checks it per connection, and a process rarely raises its own limit.
-    private static readonly long? s_softLimit = ReadSoftLimit();
-
     /// <summary>
     /// Whether a descriptor just opened leaves fewer than <see cref="RuntimeReserve"/> free. Linux
     /// gives out the lowest free number, so descriptor <paramref name="descriptor"/> means all below
-    /// it are in use: a check that costs nothing, where counting /proc/self/fd would cost a directory read.
+    /// it are in use: a check that costs one getrlimit, where counting /proc/self/fd would cost a
+    /// directory read. It misses the holes that closed descriptors leave below the highest one:
+    /// <see cref="CountFree"/> counts them, for when the check has fired.
     /// </summary>
     public static bool IsNearLimit(nint descriptor) =>
-        s_softLimit is { } limit && descriptor >= limit - RuntimeReserve;
+        SoftLimit is { } limit && descriptor >= limit - RuntimeReserve;
 
-    /// <summary>The soft limit, as read when first needed; <c>null</c> when unknown or unlimited.</summary>
-    public static long? SoftLimit => s_softLimit;
+    /// <summary>The soft limit now; <c>null</c> when unknown or unlimited.</summary>
+    public static long? SoftLimit
+    {
+        get
+        {
+            if (!OperatingSystem.IsLinux() || GetResourceLimit(ResourceOpenFiles, out ResourceLimit limit) != 0 || limit.Soft > long.MaxValue)
+            {
+                return null;
+            }
+
+            return (long)limit.Soft;
+        }
+    }
 
     /// <summary>
     /// The limit, less the descriptors already open when the options are made, less a reserve for
@@ -41,7 +53,7 @@ internal static class DescriptorLimit
     /// </summary>
     public static int DefaultMaxConnections()
     {
-        if (s_softLimit is not { } limit)
+        if (SoftLimit is not { } limit)
         {
             return int.MaxValue;
         }
@@ -50,34 +62,42 @@ internal static class DescriptorLimit
         return (int)Math.Clamp(limit - CountOpen() - reserve, 1, int.MaxValue);
     }
 
+    /// <summary>
+    /// Descriptors free below the limit, counted (a directory read: for when the accept path is short
+    /// of descriptors, not for every connection); 0 when there is none left to count with, <c>null</c>
+    /// when there is no limit.
+    /// </summary>
+    public static long? CountFree()
+    {
+        if (SoftLimit is not { } limit)
+        {
+            return null;
+        }
+
+        try
+        {
+            return Math.Max(0, limit - CountOpen());
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
     private static long CountOpen()
     {
         const string descriptors = "/proc/self/fd";
         return Directory.Exists(descriptors) ? Directory.EnumerateFileSystemEntries(descriptors).LongCount() : 0;
     }
 
-    /// <summary>The soft "Max open files" limit, or <c>null</c> when it cannot be read or is unlimited.</summary>
-    private static long? ReadSoftLimit()
+    [StructLayout(LayoutKind.Sequential)]
+    private struct ResourceLimit
     {
-        const string limitsFile = "/proc/self/limits";
-        if (!File.Exists(limitsFile))
-        {
-            return null;
-        }
-
-        foreach (string line in File.ReadLines(limitsFile))
-        {
-            if (!line.StartsWith("Max open files", StringComparison.Ordinal))
-            {
-                continue;
-            }
-
-            string[] fields = line["Max open files".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            return fields.Length > 0 && long.TryParse(fields[0], NumberStyles.None, CultureInfo.InvariantCulture, out long soft)
-                ? soft
-                : null;
-        }
-
-        return null;
+        public ulong Soft;
+        public ulong Hard;
     }
+
+    // No descriptor needed, unlike reading /proc/self/limits: it works when none is left.
+    [LibraryImport("libc", EntryPoint = "getrlimit")]
+    private static partial int GetResourceLimit(int resource, out ResourceLimit limit);
 }

@@ -14,8 +14,8 @@ internal sealed partial class SocketConnection
     /// <summary>
     /// Largest buffer asked of the pipe per receive, the pool's largest block. A receive that fills
     /// its buffer asks for this much next, so a 64 KiB frame arrives in 2 receives and 2 blocks
-    /// instead of 16 or more 4 KiB ones (issue 7: large-payload throughput is decided by the receive
-    /// size; issue 3: every block a frame spans leaves a segment object cached in the pipe for the
+    /// instead of 16 or more 4 KiB ones (large-payload throughput is decided by the receive
+    /// size; and every block a frame spans leaves a segment object cached in the pipe for the
     /// connection's life). A receive that leaves most of its buffer empty goes back to
     /// <see cref="MinimumReceiveSize"/>, so small frames keep using the pipe's 4 KiB blocks.
     /// </summary>
@@ -57,7 +57,7 @@ internal sealed partial class SocketConnection
 
                 // All that has arrived, in one receive: a burst of pipelined requests a little over a
                 // block (64 of 64 B are 5 KiB) cut in two receives became two batches, two sends, and
-                // two smaller bursts back from the peer, for the rest of the conversation (issue 7).
+                // two smaller bursts back from the peer, for the rest of the conversation.
                 Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
                 int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)

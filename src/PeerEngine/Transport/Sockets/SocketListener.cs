@@ -23,6 +23,11 @@ internal sealed class SocketListener : IConnectionListener
     private readonly string? _unixSocketPath;
     private readonly CancellationTokenSource _disposed = new();
 
+    // Set when accepting ran out of descriptors or came near the limit: until a count shows the
+    // runtime's reserve free again, each accepted connection is checked against a count, not only
+    // against its descriptor's number (which says nothing of the holes closed connections leave below it).
+    private volatile bool _shortOfDescriptors;
+
     private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics, string? unixSocketPath)
     {
         _metrics = metrics;
@@ -58,6 +63,12 @@ internal sealed class SocketListener : IConnectionListener
             socket.Listen(backlog);
             return new SocketListener(socket, options, logger, time, metrics, unixPath);
         }
+        catch (SocketException e)
+        {
+            // The bare SocketException does not say which address: an operator needs it.
+            socket.Dispose();
+            throw new IOException($"Cannot listen on {endPoint}: {e.Message}", e);
+        }
         catch
         {
             socket.Dispose();
@@ -91,7 +102,9 @@ internal sealed class SocketListener : IConnectionListener
             {
                 // EMFILE/ENFILE: the pending connection stays in the backlog. Spinning on accept would
                 // burn a core and starve the runtime of the descriptors it needs, so wait, doubling up
-                // to a second, and try again; the connections already open are unaffected.
+                // to a second, and try again; the connections already open are unaffected. Until a
+                // count shows the runtime's reserve free again, connections are checked against it.
+                _shortOfDescriptors = true;
                 PeerEngineLog.AcceptOutOfDescriptors(_logger, EndPoint, backoff.TotalMilliseconds);
                 _metrics.AcceptBackoffs.Add(1);
                 await Task.Delay(backoff, _time, linked.Token).ConfigureAwait(false);
@@ -127,8 +140,10 @@ internal sealed class SocketListener : IConnectionListener
     /// </summary>
     private SocketConnection? TryStart(Socket accepted)
     {
-        if (DescriptorLimit.IsNearLimit(accepted.Handle))
+        bool nearLimit = DescriptorLimit.IsNearLimit(accepted.Handle);
+        if (nearLimit || (_shortOfDescriptors && !ReserveIsFree()))
         {
+            _shortOfDescriptors = true;
             // Whatever the connection cap, the last descriptors are the runtime's: refused at once.
             PeerEngineLog.ConnectionRefusedNearDescriptorLimit(_logger, accepted.RemoteEndPoint, DescriptorLimit.RuntimeReserve, DescriptorLimit.SoftLimit ?? 0);
             _metrics.RejectedConnections.Add(1);
@@ -152,6 +167,18 @@ internal sealed class SocketListener : IConnectionListener
             accepted.Dispose();
             return null;
         }
+    }
+
+    /// <summary>Whether the runtime's reserve is free, by a count; ends the short state once there is room to spare.</summary>
+    private bool ReserveIsFree()
+    {
+        long? free = DescriptorLimit.CountFree();
+        if (free is null || free >= 2 * DescriptorLimit.RuntimeReserve)
+        {
+            _shortOfDescriptors = false;
+        }
+
+        return free is null || free >= DescriptorLimit.RuntimeReserve;
     }
 
     private static bool IsOutOfDescriptors(SocketError error) =>

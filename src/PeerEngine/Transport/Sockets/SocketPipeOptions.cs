@@ -5,7 +5,7 @@ namespace PeerEngine.Transport.Sockets;
 
 /// <summary>
 /// The options of every socket connection's two pipes, built once per listener or connector: 10,000
-/// idle connections should not carry 20,000 identical copies (issue 3's idle-memory target).
+/// idle connections should not carry 20,000 identical copies (the idle-memory budget).
 /// </summary>
 internal sealed class SocketPipeOptions
 {
@@ -14,7 +14,7 @@ internal sealed class SocketPipeOptions
         Transport = options;
 
         // The protocol loop never blocks (handlers run elsewhere), so it runs inline on the receive
-        // completion: a thread-pool hop per receive less (pipelined: +30% throughput, issue 7). The
+        // completion: a thread-pool hop per receive less (pipelined: +30% throughput). The
         // send loop is not run by a writer's flush, so that writers do not make the send syscall one
         // frame at a time while others queue behind them: it is woken on the thread pool, or at the
         // end of a batch of answers (SendScheduler), and sends whatever has piled up.

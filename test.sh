@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every test of the project, on a fresh Debian machine with the .NET 10 SDK (as root, or with sudo):
+# installs the system packages the tests use, builds in Release (warnings are errors), runs the xunit
+# suites and the end-to-end runner's smoke, and ends with one plain line
+# "N passed, N failed". .ci/run calls exactly this.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+fail() {
+  echo "error: $1" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+}
+
+command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first"
+
+# System packages: prlimit (util-linux) for the descriptor-limit tests.
+missing=()
+command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq || fail "apt-get update failed; the tests need: ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null || fail "could not install ${missing[*]}"
+fi
+
+results="$(mktemp -d)"
+trap 'rm -rf "$results"' EXIT
+
+dotnet --info | sed -n '1,3p'
+dotnet restore PeerEngine.sln
+dotnet build PeerEngine.sln -c Release --no-restore
+
+status=0
+dotnet test PeerEngine.sln -c Release --no-build --logger "trx" --results-directory "$results" || status=$?
+
+passed=0
+failed=0
+shopt -s nullglob
+for trx in "$results"/*.trx; do
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0}))
+done
+
+# Scripts that count as one test each: the end-to-end runner's smoke (every stack starts, speaks the
+# protocol and answers byte for byte; it checks that the runner works, not the speed).
+run_script() { # name, command...
+  local name=$1
+  shift
+  if "$@" > "$results/$name.log" 2>&1; then
+    passed=$((passed + 1))
+  else
+    echo "$name failed:" >&2
+    tail -20 "$results/$name.log" >&2
+    failed=$((failed + 1))
+    status=1
+  fi
+}
+run_script smoke bash bench/smoke.sh
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  # The test run failed without a failed test (a crash, a build break): count it as one failure.
+  failed=1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$status" -eq 0 ] && [ "$failed" -eq 0 ]
