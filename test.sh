@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every test of the project, on a fresh Debian machine with the .NET 10 SDK (as root, or with sudo):
 # installs the system packages the tests use, builds in Release (warnings are errors), runs the xunit
-# suites and the end-to-end runner's smoke, and ends with one plain line
+# suites, the end-to-end runner's smoke and a short fuzzing run, and ends with one plain line
 # "N passed, N failed". .ci/run calls exactly this.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -16,9 +16,10 @@ fail() {
 
 command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is not on PATH; install .NET SDK 10 first"
 
-# System packages: prlimit (util-linux) for the descriptor-limit tests.
+# System packages: prlimit (util-linux) for the descriptor-limit tests, AFL++ for the fuzzing run.
 missing=()
 command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
+command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
@@ -48,7 +49,8 @@ for trx in "$results"/*.trx; do
 done
 
 # Scripts that count as one test each: the end-to-end runner's smoke (every stack starts, speaks the
-# protocol and answers byte for byte; it checks that the runner works, not the speed).
+# protocol and answers byte for byte; it checks that the runner works, not the speed), and a short
+# fuzzing run of every parser that a peer or another process feeds (fuzz/README.md: about a minute).
 run_script() { # name, command...
   local name=$1
   shift
@@ -62,6 +64,7 @@ run_script() { # name, command...
   fi
 }
 run_script smoke bash bench/smoke.sh
+run_script fuzz bash fuzz/run.sh all 15
 
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   # The test run failed without a failed test (a crash, a build break): count it as one failure.

@@ -64,7 +64,7 @@ public sealed class HostCliTests
         using var folder = new TempFolder();
         using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "target", "--registry", folder.RegistryPath);
         await run.ReadLineAsync();
-        using ChildProcess send = ChildProcess.StartHost(null, "send", "--to", "target", "--registry", folder.RegistryPath, "--count", "100000000", "--concurrency", "8", "--", "load");
+        using ChildProcess send = ChildProcess.StartHost(null, "send", "--to", "target", "--registry", folder.RegistryPath, "--count", "10000000", "--concurrency", "8", "--", "load");
 
         // The peer logs the connection once the handshake is done; requests follow at once.
         await Eventually.TrueAsync(() => run.Stderr.Contains("to peer", StringComparison.Ordinal), "the peer shows the connection", TimeSpan.FromSeconds(30));
