@@ -160,7 +160,7 @@ public sealed partial class PeerNode
         if (_state != State.Running)
         {
             refused = _state == State.Stopped
-                ? new ObjectDisposedException(nameof(PeerNode), "The node is stopping or has stopped.")
+                ? Stopped()
                 : new InvalidOperationException("The node is not running: call StartAsync first.");
             return null;
         }
@@ -188,7 +188,23 @@ public sealed partial class PeerNode
             return null;
         }
 
-        return _pools.GetOrAdd(peerId, static (id, state) =>
+        pool = _pools.GetOrAdd(peerId, static (id, state) =>
             new PeerConnectionPool(id, state.EndPoint, state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, EndPoint: endPoint));
+        if (_state != State.Running)
+        {
+            // The node began stopping after the check above, and may have closed its pools before
+            // this one was added: nobody would close it, nor the connection it would open.
+            if (_pools.TryRemove(peerId, out PeerConnectionPool? late))
+            {
+                _ = late.DisposeAsync().AsTask();
+            }
+
+            refused = Stopped();
+            return null;
+        }
+
+        return pool;
     }
+
+    private static ObjectDisposedException Stopped() => new(nameof(PeerNode), "The node is stopping or has stopped.");
 }

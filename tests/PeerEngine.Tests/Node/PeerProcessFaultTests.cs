@@ -75,9 +75,13 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         TimeSpan stoppedAt = load.Elapsed;
         await Task.Factory.StartNew(frozen.Stop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-        // The kernel keeps the frozen process's sockets open and acknowledges what is sent: nothing
-        // fails the requests but their timeout, until the registry lets the silent peer expire.
-        await Eventually.TrueAsync(() => load.Count(nameof(TimeoutException), "frozen") >= Workers, "the requests in flight timed out", RequestTimeout + TimeSpan.FromSeconds(10));
+        // The kernel keeps the frozen process's sockets open and acknowledges what is sent: the first
+        // requests fail by their timeout; once three in a row have, the pool's circuit opens and the
+        // rest fail at once as unavailable, until the registry lets the silent peer expire.
+        await Eventually.TrueAsync(
+            () => load.Count(nameof(TimeoutException), "frozen") >= new ConnectionPoolOptions().CircuitBreakerTimeouts && load.Count(nameof(PeerUnavailableException), "frozen") > 0,
+            "the requests in flight timed out and the circuit opened",
+            RequestTimeout + TimeSpan.FromSeconds(10));
         await Eventually.TrueAsync(() => client.Peers.All(p => p.Id != "frozen") && load.Count(nameof(PeerNotFoundException)) > 0, "the node dropped the silent peer", NodeCluster.Ttl + TimeSpan.FromSeconds(10));
 
         using ChildProcess successor = await StartPeerAsync(cluster, client, "successor");
