@@ -371,30 +371,24 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     }
 
     /// <summary>Closes every connection gracefully (GOODBYE and drain) within <paramref name="drainTimeout"/>.</summary>
-    public async Task CloseAsync(TimeSpan drainTimeout)
-    {
-        PeerConnection[] connections;
-        lock (_lock)
-        {
-            _disposed = true;
-            connections = _connections;
-        }
-
-        await Task.WhenAll(connections.Select(c => c.CloseAsync(drainTimeout))).ConfigureAwait(false);
-    }
+    public async Task CloseAsync(TimeSpan drainTimeout) =>
+        await Task.WhenAll(StopTakingConnections().Select(c => c.CloseAsync(drainTimeout))).ConfigureAwait(false);
 
     public async ValueTask DisposeAsync()
     {
-        PeerConnection[] connections;
+        foreach (PeerConnection connection in StopTakingConnections())
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>No connection is added from now on; the ones open now, for the caller to close.</summary>
+    private PeerConnection[] StopTakingConnections()
+    {
         lock (_lock)
         {
             _disposed = true;
-            connections = _connections;
-        }
-
-        foreach (PeerConnection connection in connections)
-        {
-            await connection.DisposeAsync().ConfigureAwait(false);
+            return _connections;
         }
     }
 
