@@ -14,7 +14,7 @@ namespace PeerEngine.Connections;
 /// concern: <c>.Receive</c> (the receive loop and frame dispatch), <c>.Send</c> (the write path and the
 /// public operations), <c>.Lifetime</c> (handshake, drain, shutdown), <c>.Timers</c> (the timeouts).
 /// </summary>
-internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequestObserver
+internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequestObserver, IConnectionCounters
 {
     private static long s_lastConnectionId;
 

@@ -1,6 +1,5 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using PeerEngine.Framing;
 
 namespace PeerEngine.Diagnostics;
 
@@ -56,10 +55,10 @@ internal static partial class PeerEngineLog
     public static partial void Handshaken(ILogger logger, object connection, string peerId);
 
     [LoggerMessage(202, LogLevel.Warning, "Connection {Connection} broke the protocol: {Error}")]
-    public static partial void ProtocolViolation(ILogger logger, object connection, ProtocolError error);
+    public static partial void ProtocolViolation(ILogger logger, object connection, object error);
 
     [LoggerMessage(203, LogLevel.Warning, "Connection {Connection}: peer sent connection error {Code}: {Message}")]
-    public static partial void PeerConnectionError(ILogger logger, object connection, ErrorCode code, string message);
+    public static partial void PeerConnectionError(ILogger logger, object connection, object code, string message);
 
     [LoggerMessage(204, LogLevel.Information, "Connection {Connection} closed: {Reason}")]
     public static partial void Closed(ILogger logger, object connection, string reason);

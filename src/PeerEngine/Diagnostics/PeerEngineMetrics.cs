@@ -1,5 +1,4 @@
 using System.Diagnostics.Metrics;
-using PeerEngine.Connections;
 using PeerEngine.Diagnostics;
 
 namespace PeerEngine;
@@ -29,7 +28,7 @@ public sealed class PeerEngineMetrics : IDisposable
     ];
 
     private readonly Meter _meter;
-    private readonly HashSet<PeerConnection> _open = [];
+    private readonly HashSet<IConnectionCounters> _open = [];
     private long _closedFramesReceived;
     private long _closedFramesSent;
     private long _closedBytesReceived;
@@ -82,7 +81,7 @@ public sealed class PeerEngineMetrics : IDisposable
     /// <summary>Releases the meter.</summary>
     public void Dispose() => _meter.Dispose();
 
-    internal void ConnectionOpened(PeerConnection connection)
+    internal void ConnectionOpened(IConnectionCounters connection)
     {
         lock (_open)
         {
@@ -92,7 +91,7 @@ public sealed class PeerEngineMetrics : IDisposable
         ActiveConnections.Add(1);
     }
 
-    internal void ConnectionClosed(PeerConnection connection, ShutdownReason reason)
+    internal void ConnectionClosed(IConnectionCounters connection, ShutdownReason reason)
     {
         lock (_open)
         {
@@ -114,12 +113,12 @@ public sealed class PeerEngineMetrics : IDisposable
     internal void Error(ErrorCode code, bool sent) =>
         Errors.Add(1, new KeyValuePair<string, object?>("error.code", (int)code), new KeyValuePair<string, object?>("direction", sent ? "sent" : "received"));
 
-    private long Sum(Func<PeerConnection, long> counter, long closed)
+    private long Sum(Func<IConnectionCounters, long> counter, long closed)
     {
         lock (_open)
         {
             long total = closed;
-            foreach (PeerConnection connection in _open)
+            foreach (IConnectionCounters connection in _open)
             {
                 total += counter(connection);
             }
