@@ -95,9 +95,13 @@ internal sealed class ClosedModelDriver(SimulationPlan plan, CallInvoker invoker
     {
         try
         {
+            // A copy the plan started makes its first call even if it was first scheduled after the
+            // plan's time was up (a starved machine): otherwise a scenario can end with no call at all.
             int inline = 0;
-            while (!_stopping && copy < Volatile.Read(ref _desired) && Interlocked.Decrement(ref _iterationsLeft) >= 0)
+            bool first = true;
+            while ((first || (!_stopping && copy < Volatile.Read(ref _desired))) && Interlocked.Decrement(ref _iterationsLeft) >= 0)
             {
+                first = false;
                 Task call = invoker.InvokeAsync(time.GetTimestamp(), copy);
                 bool completedInline = call.IsCompleted;
                 await call.ConfigureAwait(false);
