@@ -213,7 +213,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         }
         catch (Exception e) when (e is not PeerUnavailableException)
         {
-            throw new PeerUnavailableException(PeerId, "the node is stopping", e);
+            throw Stopping(e);
         }
         finally
         {
@@ -312,7 +312,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private PeerUnavailableException CircuitOpen() => new(PeerId,
         $"{_options.CircuitBreakerTimeouts} requests in a row timed out; requests fail at once until the peer answers a PING (option CircuitBreakerTimeouts)");
 
-    private PeerUnavailableException Stopping() => new(PeerId, "the node is stopping");
+    private PeerUnavailableException Stopping(Exception? cause = null) => new(PeerId, "the node is stopping", cause);
 
     private void Remove(PeerConnection connection)
     {

@@ -158,7 +158,7 @@ internal sealed partial class PeerConnection
             return new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
         }
 
-        if (GoodbyeSent || _goodbyeReceived || _peerFinishedSending || ShutdownReason != ShutdownReason.None)
+        if (IsClosing)
         {
             return Lost();
         }

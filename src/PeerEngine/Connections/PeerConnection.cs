@@ -75,8 +75,11 @@ internal sealed partial class PeerConnection : IAsyncDisposable, IPendingRequest
     /// <summary>Requests and messages from the peer being handled now.</summary>
     public int IncomingInFlight => Volatile.Read(ref _inboundInFlight);
 
-    /// <summary>Whether new requests may be sent: handshake done, no GOODBYE either way, the peer still sending, not ended.</summary>
-    public bool IsUsable => _handshaken.IsCompletedSuccessfully && !GoodbyeSent && !_goodbyeReceived && !_peerFinishedSending && ShutdownReason == ShutdownReason.None;
+    /// <summary>Whether new requests may be sent: handshake done and not <see cref="IsClosing"/>.</summary>
+    public bool IsUsable => _handshaken.IsCompletedSuccessfully && !IsClosing;
+
+    /// <summary>A GOODBYE either way, the peer done sending, or the connection ended: no new work starts.</summary>
+    private bool IsClosing => GoodbyeSent || _goodbyeReceived || _peerFinishedSending || ShutdownReason != ShutdownReason.None;
 
     internal RequestHandler? RequestHandler => _settings.Handlers.OnRequest;
 
