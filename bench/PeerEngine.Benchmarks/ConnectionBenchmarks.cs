@@ -10,6 +10,7 @@ using PeerEngine.Benchmarks.EndToEnd.Servers;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Node;
 using PeerEngine.Registry;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Benchmarks;
 
@@ -48,8 +49,8 @@ public class ConnectionBenchmarks
         var options = new PeerConnectionOptions();
         _serverSettings = new ConnectionSettings("bench-server", options, new ConnectionHandlers(EchoHandler.Echo, null));
         _clientSettings = new ConnectionSettings("bench-client", options);
-        _listener = PeerListener.Start(new IPEndPoint(IPAddress.Loopback, 0), _serverSettings);
-        _client = await new PeerConnector(_clientSettings).ConnectAsync(_listener.EndPoint);
+        _listener = PeerListener.Start(new SocketTransport(_serverSettings.Transport), new IPEndPoint(IPAddress.Loopback, 0), _serverSettings);
+        _client = await new PeerConnector(new SocketTransport(_clientSettings.Transport), _clientSettings).ConnectAsync(_listener.EndPoint);
         _plainServer = new PlainSocketServer(new IPEndPoint(IPAddress.Loopback, 0));
         _plainLatency = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, depth: 1);
         _plainPipelined = await PlainSocketClient.ConnectAsync(_plainServer.EndPoint, _payload.Length, Depth);

@@ -42,6 +42,9 @@ public enum ShutdownReason
 
     /// <summary>A started frame arrived slower than the minimum data rate.</summary>
     MinimumDataRate = 403,
+
+    /// <summary>Setting the connection up before the protocol failed (a TLS handshake, for one).</summary>
+    SetupFailed = 404,
 }
 
 /// <summary>Plain words for a <see cref="ShutdownReason"/>.</summary>
@@ -61,6 +64,7 @@ internal static class ShutdownReasons
         ShutdownReason.HandshakeTimeout => "the handshake timed out (option HandshakeTimeout)",
         ShutdownReason.KeepAliveTimeout => "nothing was received for the keep-alive timeout (option KeepAliveTimeout)",
         ShutdownReason.MinimumDataRate => "a frame arrived slower than the minimum data rate (option MinDataRate)",
+        ShutdownReason.SetupFailed => "setting the connection up before the protocol failed",
         _ => reason.ToString(),
     };
 }

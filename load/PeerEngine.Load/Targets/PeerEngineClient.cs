@@ -4,6 +4,7 @@ using PeerEngine.Buffers;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Registry;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Load.Targets;
 
@@ -21,7 +22,7 @@ internal sealed class PeerEngineClient : IDisposable
     public PeerEngineClient(string localId, int maxPayloadLength = 1024 * 1024)
     {
         _settings = new ConnectionSettings(localId, Options(maxPayloadLength));
-        _connector = new PeerConnector(_settings);
+        _connector = new PeerConnector(new SocketTransport(_settings.Transport), _settings);
     }
 
     /// <summary>Connects and completes the handshake.</summary>
@@ -111,7 +112,7 @@ internal sealed class PeerEngineEchoPeer : IAsyncDisposable
             id,
             PeerEngineClient.Options(maxPayloadLength),
             new ConnectionHandlers(Echo, Count));
-        _listener = PeerListener.Start(endPoint, _settings);
+        _listener = PeerListener.Start(new SocketTransport(_settings.Transport), endPoint, _settings);
     }
 
     public EndPoint EndPoint => _listener.EndPoint;

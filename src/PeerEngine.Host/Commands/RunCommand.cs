@@ -9,7 +9,7 @@ using PeerEngine.Connections;
 using PeerEngine.Hosting;
 using PeerEngine.Node;
 using PeerEngine.Registry;
-using PeerEngine.Transport.Sockets;
+using PeerEngine.Transport;
 
 namespace PeerEngine.Host.Commands;
 

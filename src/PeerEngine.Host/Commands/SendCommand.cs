@@ -8,12 +8,15 @@ using PeerEngine.Registry;
 
 namespace PeerEngine.Host.Commands;
 
-/// <summary><c>peerengine send</c>: one request to a peer found in the registry.</summary>
+/// <summary><c>peerengine send</c>: requests to a peer found in the registry, or at an address.</summary>
 internal static class SendCommand
 {
+    /// <summary>One request to the peer <c>send</c> was pointed at, by id or by address.</summary>
+    private delegate ValueTask<PooledPayload> Request(byte[] payload, TimeSpan timeout, CancellationToken cancellationToken);
+
     public static Command Create()
     {
-        var to = new Option<string>("--to") { Description = "The peer's id.", Required = true };
+        var to = new Option<string>("--to") { Description = "The peer's id, or its address: HOST:PORT, [IPv6]:PORT or unix:PATH (reached without the registry).", Required = true };
         Option<string> registry = Settings.Registry();
         Option<double> timeout = Settings.Seconds("--timeout", "Bound on the whole exchange, connect included", 5);
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
@@ -21,7 +24,7 @@ internal static class SendCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once with --count.", DefaultValueFactory = _ => 1 };
         var command = new Command(
             "send",
-            "Send MESSAGE as a request to peer ID and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
+            "Send MESSAGE as a request to peer ID (or the node at an address) and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
             "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
         {
             to, registry, timeout, count, concurrency, message,
@@ -32,7 +35,14 @@ internal static class SendCommand
             string path = result.GetValue(registry)!;
             TimeSpan limit = Settings.ToTimeSpan(result.GetValue(timeout), "--timeout");
             byte[] payload = Encoding.UTF8.GetBytes(result.GetValue(message)!);
-            if (!RegistryAccess.Peers(path).Any(p => p.Id == peerId))
+
+            // A node id has no ':' in it; an address always has.
+            PeerAddress? address = null;
+            if (peerId.Contains(':', StringComparison.Ordinal))
+            {
+                address = ParseAddress(peerId);
+            }
+            else if (!RegistryAccess.Peers(path).Any(p => p.Id == peerId))
             {
                 throw CliException.Usage($"no live peer '{peerId}' in registry {path}");
             }
@@ -48,9 +58,12 @@ internal static class SendCommand
             try
             {
                 await client.StartAsync(cancellationToken);
+                Request request = address is null
+                    ? (payload, timeout, token) => client.RequestAsync(peerId, payload, timeout, token)
+                    : (payload, timeout, token) => client.RequestAsync(address, payload, timeout, token);
                 return times == 1
-                    ? await SendOnceAsync(client, peerId, payload, limit, cancellationToken)
-                    : await SendManyAsync(client, peerId, payload, limit, times, parallel, cancellationToken);
+                    ? await SendOnceAsync(request, peerId, payload, limit, cancellationToken)
+                    : await SendManyAsync(request, peerId, payload, limit, times, parallel, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -70,13 +83,25 @@ internal static class SendCommand
 
     private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
 
-    private static async Task<int> SendOnceAsync(PeerNode client, string peerId, byte[] payload, TimeSpan limit, CancellationToken cancellationToken)
+    private static PeerAddress ParseAddress(string text)
+    {
+        try
+        {
+            return PeerAddress.Parse(text);
+        }
+        catch (FormatException e)
+        {
+            throw CliException.Usage($"--to {e.Message}");
+        }
+    }
+
+    private static async Task<int> SendOnceAsync(Request request, string peerId, byte[] payload, TimeSpan limit, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(limit);
         try
         {
-            using PooledPayload response = await client.RequestAsync(peerId, payload, limit, deadline.Token);
+            using PooledPayload response = await request(payload, limit, deadline.Token);
             Console.Out.Write(Encoding.UTF8.GetString(response.Span));
             Console.Out.Write('\n');
             return ExitCodes.Success;
@@ -91,7 +116,7 @@ internal static class SendCommand
         }
     }
 
-    private static async Task<int> SendManyAsync(PeerNode client, string peerId, byte[] payload, TimeSpan limit, int times, int parallel, CancellationToken cancellationToken)
+    private static async Task<int> SendManyAsync(Request request, string peerId, byte[] payload, TimeSpan limit, int times, int parallel, CancellationToken cancellationToken)
     {
         var latencies = new double[times];
         int next = -1;
@@ -111,7 +136,7 @@ internal static class SendCommand
                 long begin = System.Diagnostics.Stopwatch.GetTimestamp();
                 try
                 {
-                    using PooledPayload response = await client.RequestAsync(peerId, payload, limit, CancellationToken.None);
+                    using PooledPayload response = await request(payload, limit, CancellationToken.None);
                     latencies[i] = System.Diagnostics.Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
                 }
                 catch (Exception e) when (Describe(e, peerId, limit) is { } reason)

@@ -12,7 +12,7 @@ namespace PeerEngine.ConnectionPool;
 /// and closed when idle. Concurrent callers share one connect attempt. A peer that stops answering
 /// while connected opens the pool's circuit: new requests fail at once until a PING is answered.
 /// </summary>
-internal sealed class PeerConnectionPool : IAsyncDisposable
+internal sealed partial class PeerConnectionPool : IAsyncDisposable
 {
     private readonly PeerConnector _connector;
     private readonly ConnectionPoolOptions _options;
@@ -21,6 +21,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private readonly Lock _lock = new();
     private readonly Action<PeerConnection> _remove;
     private readonly Action<PeerConnection> _suspect;
+    private readonly bool _acceptAnyId;
 
     // Copy-on-write: the request path reads it without a lock.
     private volatile PeerConnection[] _connections = [];
@@ -32,12 +33,21 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
     private string _lastFailure = string.Empty;
     private bool _disposed;
 
-    // The connection whose peer stopped answering, probed until it answers; null while the circuit is closed.
-    private volatile PeerConnection? _unresponsive;
-
-    public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time, PeerEngineMetrics metrics)
+    /// <summary>A pool of connections to one peer, opened through <paramref name="connector"/> to <paramref name="endPoint"/>.</summary>
+    /// <param name="peerId">The peer's id, or its address when it is dialled by address.</param>
+    /// <param name="endPoint">Where the peer listens; updated when it publishes another address.</param>
+    /// <param name="connector">Opens connections and completes their handshake.</param>
+    /// <param name="options">The pool's limits.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="metrics">The instruments to record on.</param>
+    /// <param name="acceptAnyId">
+    /// Dialled by address: whatever id the peer gives in its HELLO is accepted. Otherwise a connection to
+    /// a node with another id (the address changed hands) is closed and counts as a failure.
+    /// </param>
+    public PeerConnectionPool(string peerId, EndPoint endPoint, PeerConnector connector, ConnectionPoolOptions options, TimeProvider time, PeerEngineMetrics metrics, bool acceptAnyId = false)
     {
         _metrics = metrics;
+        _acceptAnyId = acceptAnyId;
         PeerId = peerId;
         _endPoint = endPoint;
         _connector = connector;
@@ -77,9 +87,6 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
             return total;
         }
     }
-
-    /// <summary>Whether the peer stopped answering while connected: new requests fail at once until it answers a PING.</summary>
-    public bool IsCircuitOpen => _unresponsive is not null;
 
     /// <summary>Whether the pool is waiting out a back-off after failed connects.</summary>
     public bool IsBackingOff
@@ -191,7 +198,7 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         try
         {
             PeerConnection connection = await _connector.ConnectAsync(endPoint).ConfigureAwait(false);
-            if (connection.RemoteNodeId != PeerId)
+            if (!_acceptAnyId && connection.RemoteNodeId != PeerId)
             {
                 await connection.CloseAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
                 throw new PeerUnavailableException(PeerId, $"{endPoint} is now node '{connection.RemoteNodeId}'");
@@ -253,64 +260,6 @@ internal sealed class PeerConnectionPool : IAsyncDisposable
         connection.WhenClosed(_remove);
         return true;
     }
-
-    /// <summary>The peer behind <paramref name="connection"/> stopped answering: open the circuit and probe it.</summary>
-    private void Suspect(PeerConnection connection)
-    {
-        lock (_lock)
-        {
-            if (_disposed || _unresponsive is not null)
-            {
-                return;
-            }
-
-            _unresponsive = connection;
-        }
-
-        PeerEngineLog.PeerUnresponsive(connection.Logger, PeerId, _options.CircuitBreakerTimeouts);
-
-        // The requests still waiting on it were sent to the same silent peer: they fail now, rather
-        // than each waiting out its own timeout.
-        connection.FailWaitingRequests(CircuitOpen());
-        using (ExecutionContext.SuppressFlow())
-        {
-            _ = ProbeAsync(connection);
-        }
-    }
-
-    /// <summary>PINGs the unresponsive peer until it answers or the connection ends, then closes the circuit.</summary>
-    private async Task ProbeAsync(PeerConnection connection)
-    {
-        await Task.Yield(); // off the timer thread that saw the last timeout
-        while (!Volatile.Read(ref _disposed))
-        {
-            try
-            {
-                await connection.PingAsync(_options.CircuitProbeTimeout).ConfigureAwait(false);
-                PeerEngineLog.PeerResponsive(connection.Logger, PeerId);
-                break;
-            }
-            catch (TimeoutException)
-            {
-                // Still frozen: probe again. The connection's keep-alive ends it in time if it never answers.
-            }
-            catch (Exception e) when (e is PeerException or OperationCanceledException)
-            {
-                break; // the connection ended: the pool forgets it and the next request connects anew
-            }
-        }
-
-        lock (_lock)
-        {
-            if (_unresponsive == connection)
-            {
-                _unresponsive = null;
-            }
-        }
-    }
-
-    private PeerUnavailableException CircuitOpen() => new(PeerId,
-        $"{_options.CircuitBreakerTimeouts} requests in a row timed out; requests fail at once until the peer answers a PING (option CircuitBreakerTimeouts)");
 
     private PeerUnavailableException Stopping(Exception? cause = null) => new(PeerId, "the node is stopping", cause);
 

@@ -1,18 +1,12 @@
 using System.Net;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Transport;
-using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections;
 
 /// <summary>Opens connections to peers and completes their handshake.</summary>
 internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSettings settings)
 {
-    public PeerConnector(ConnectionSettings settings)
-        : this(new SocketConnector(settings.SocketOptions), settings)
-    {
-    }
-
     /// <summary>
     /// Connects to <paramref name="endPoint"/> and returns once the peer's HELLO has arrived, within the
     /// handshake timeout (connect included) and <paramref name="cancellationToken"/>.
@@ -30,7 +24,23 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            throw new TimeoutException($"Connecting to {endPoint} took longer than the handshake timeout (option HandshakeTimeout).");
+            throw TookTooLong(endPoint);
+        }
+
+        if (settings.Middleware.Count > 0)
+        {
+            try
+            {
+                transport = await ConnectionMiddlewareChain.WrapAsync(settings, transport, endPoint, linked.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw TookTooLong(endPoint);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                throw new ConnectionLostException(ShutdownReason.SetupFailed, e);
+            }
         }
 
         PeerConnection connection = settings.Create(transport, ConnectionRole.Connecting);
@@ -41,4 +51,7 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
         await connection.WaitForHandshakeAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
+
+    private static TimeoutException TookTooLong(EndPoint endPoint) =>
+        new($"Connecting to {endPoint} took longer than the handshake timeout (option HandshakeTimeout).");
 }

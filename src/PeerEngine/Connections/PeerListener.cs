@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Transport;
-using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections;
 
@@ -23,6 +22,8 @@ internal sealed class PeerListener : IAsyncDisposable
     private readonly Action<PeerConnection> _forget;
     private Task _accepting = Task.CompletedTask;
     private long _rejected;
+    private int _wrapping; // accepted, in their connection middleware: they count against the cap
+    private bool _stopped;
 
     public PeerListener(IConnectionListener listener, ConnectionSettings settings, PeerListenerOptions options)
     {
@@ -63,13 +64,13 @@ internal sealed class PeerListener : IAsyncDisposable
     /// <summary>Connections refused at the limit since the listener started.</summary>
     public long RejectedConnections => Interlocked.Read(ref _rejected);
 
-    /// <summary>Binds a socket listener (TCP endpoint or <see cref="System.Net.Sockets.UnixDomainSocketEndPoint"/>) and starts accepting.</summary>
-    public static PeerListener Start(EndPoint endPoint, ConnectionSettings settings, PeerListenerOptions? options = null)
+    /// <summary>Listens on <paramref name="endPoint"/> through <paramref name="transport"/> and starts accepting.</summary>
+    /// <exception cref="IOException">The endpoint cannot be listened on; the message names it.</exception>
+    public static PeerListener Start(IConnectionTransport transport, EndPoint endPoint, ConnectionSettings settings, PeerListenerOptions? options = null)
     {
         options ??= new PeerListenerOptions();
         options.Validate();
-        SocketListener socket = SocketListener.Bind(endPoint, options.ListenBacklog, settings.SocketOptions, settings.Logger, settings.Time, settings.Metrics);
-        var listener = new PeerListener(socket, settings, options);
+        var listener = new PeerListener(transport.Listen(endPoint, options.ListenBacklog), settings, options);
         listener.Start();
         return listener;
     }
@@ -92,6 +93,7 @@ internal sealed class PeerListener : IAsyncDisposable
         PeerConnection[] open;
         lock (_connections)
         {
+            _stopped = true;
             open = [.. _connections];
         }
 
@@ -155,10 +157,11 @@ internal sealed class PeerListener : IAsyncDisposable
 
     private void Admit(TransportConnection transport)
     {
-        PeerConnection connection;
+        bool wrap = _settings.Middleware.Count > 0;
+        PeerConnection? connection = null;
         lock (_connections)
         {
-            int active = _connections.Count;
+            int active = _connections.Count + _wrapping;
             if (active >= _options.MaxConnections)
             {
                 // Refused at once rather than queued, as Kestrel does: the peer learns now, and an
@@ -171,8 +174,68 @@ internal sealed class PeerListener : IAsyncDisposable
                 return;
             }
 
-            connection = _settings.Create(transport, ConnectionRole.Accepting);
-            _connections.Add(connection);
+            if (wrap)
+            {
+                _wrapping++;
+            }
+            else
+            {
+                connection = _settings.Create(transport, ConnectionRole.Accepting);
+                _connections.Add(connection);
+            }
+        }
+
+        if (connection is null)
+        {
+            _ = ServeWrappedAsync(transport);
+            return;
+        }
+
+        connection.Start();
+        connection.WhenClosed(_forget);
+    }
+
+    /// <summary>
+    /// Runs the connection middleware off the accept loop (a TLS handshake takes round trips), within
+    /// the handshake timeout, then serves the connection it returns. A failure costs this connection only.
+    /// </summary>
+    private async Task ServeWrappedAsync(TransportConnection accepted)
+    {
+        TransportConnection? wrapped = null;
+        try
+        {
+            using var deadline = new CancellationTokenSource(_settings.Options.HandshakeTimeout, _settings.Time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _stopping.Token);
+            wrapped = await ConnectionMiddlewareChain.WrapAsync(_settings, accepted, remote: null, linked.Token).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            // A peer that cannot complete the setup (or takes longer than the handshake timeout) is
+            // a peer problem, not a listener problem: logged, and the connection is already closed.
+            PeerEngineLog.ConnectionMiddlewareFailed(_settings.Logger, accepted.RemoteEndPoint, e);
+        }
+
+        PeerConnection? connection = null;
+        lock (_connections)
+        {
+            _wrapping--;
+            if (wrapped is not null && !_stopped)
+            {
+                connection = _settings.Create(wrapped, ConnectionRole.Accepting);
+                _connections.Add(connection);
+            }
+        }
+
+        if (connection is null)
+        {
+            if (wrapped is not null)
+            {
+                // Stopped while the middleware ran: the connection is closed, not served.
+                wrapped.Abort();
+                await wrapped.DisposeAsync().ConfigureAwait(false);
+            }
+
+            return;
         }
 
         connection.Start();

@@ -1,4 +1,4 @@
-using PeerEngine.Transport.Sockets;
+using PeerEngine.Transport;
 
 namespace PeerEngine;
 

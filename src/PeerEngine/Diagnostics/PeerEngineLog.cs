@@ -21,6 +21,9 @@ internal static partial class PeerEngineLog
     [LoggerMessage(103, LogLevel.Error, "Accepting on {EndPoint} failed; accepting again in {BackoffMs} ms, open connections are still served")]
     public static partial void AcceptFailed(ILogger logger, EndPoint endPoint, double backoffMs, Exception exception);
 
+    [LoggerMessage(105, LogLevel.Warning, "A connection from {RemoteEndPoint} was closed before the protocol started: its connection middleware failed")]
+    public static partial void ConnectionMiddlewareFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
+
     [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint}")]
     public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint tcpEndPoint);
 

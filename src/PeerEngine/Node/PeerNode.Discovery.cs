@@ -23,8 +23,8 @@ public sealed partial class PeerNode
     public PeerNodeHealth CheckHealth()
     {
         bool running = IsRunning;
-        bool published = running && (!_options.Listen || (_discovery is not null && _discovery.Discover().Any(p => p.Id == Id)));
-        string[] unreachable = [.. _pools.Values.Where(p => p.IsBackingOff || p.IsCircuitOpen).Select(p => p.PeerId)];
+        bool published = running && (!_options.Listen || !_options.Discover || (_discovery is not null && _discovery.Discover().Any(p => p.Id == Id)));
+        string[] unreachable = [.. AllPools.Where(p => p.IsBackingOff || p.IsCircuitOpen).Select(p => p.PeerId)];
         return new PeerNodeHealth(running, published, _peers.Count, unreachable);
     }
 
@@ -92,7 +92,7 @@ public sealed partial class PeerNode
 
     private bool IsDiallable(in PeerRecord peer)
     {
-        if (PeerAddresses.TryGetEndPoint(peer, _options.PreferUnixSockets, out _, out string? problem))
+        if (PeerAddress.TryFromRecord(peer, _options.PreferUnixSockets, out _, out string? problem))
         {
             return true;
         }
@@ -157,6 +157,10 @@ public sealed partial class PeerNode
         return false;
     }
 
-    private bool TryGetEndPoint(in PeerRecord peer, [NotNullWhen(true)] out EndPoint? endPoint) =>
-        PeerAddresses.TryGetEndPoint(peer, _options.PreferUnixSockets, out endPoint, out _);
+    private bool TryGetEndPoint(in PeerRecord peer, [NotNullWhen(true)] out EndPoint? endPoint)
+    {
+        bool diallable = PeerAddress.TryFromRecord(peer, _options.PreferUnixSockets, out PeerAddress? address, out _);
+        endPoint = address?.EndPoint;
+        return diallable;
+    }
 }

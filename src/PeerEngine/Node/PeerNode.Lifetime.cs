@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
+using PeerEngine.Transport;
 
 namespace PeerEngine;
 
@@ -38,28 +38,36 @@ public sealed partial class PeerNode
         _state = State.Starting;
         try
         {
-            _settings = new ConnectionSettings(Id, _options.Connections, new ConnectionHandlers(_requestHandler, _messageHandler), _loggerFactory, _time, _metrics);
-            _connector = new PeerConnector(_settings);
-            _discovery ??= CreateRegistry();
+            _settings = new ConnectionSettings(Id, _options.Connections, new ConnectionHandlers(_requestHandler, _messageHandler), _loggerFactory, _time, _metrics, _middleware);
+            IConnectionTransport transport = _transportFactory(_settings.Transport);
+            _connector = new PeerConnector(transport, _settings);
+            _discovery = _options.Discover ? _discovery ?? CreateRegistry() : null;
             if (_options.Listen)
             {
-                PeerListener tcp = PeerListener.Start(new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
+                PeerListener tcp = PeerListener.Start(transport, new IPEndPoint(IPAddress.Parse(_options.Host), _options.Port), _settings, _options.Listener);
                 _listeners = [tcp];
                 TcpEndPoint = (IPEndPoint)tcp.EndPoint;
                 if (_options.UnixSocketPath is { } unixPath)
                 {
-                    _listeners = [tcp, PeerListener.Start(new UnixDomainSocketEndPoint(unixPath), _settings, _options.Listener)];
+                    _listeners = [tcp, PeerListener.Start(transport, PeerAddress.Unix(unixPath).EndPoint, _settings, _options.Listener)];
                     UnixSocketPath = unixPath;
                 }
 
-                _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
+                if (_discovery is not null)
+                {
+                    _registration = await _discovery.PublishAsync(Announcement(), cancellationToken).ConfigureAwait(false);
+                }
             }
 
             // The node's loop and timer run for its life: they must not carry the starter's execution
             // context (its AsyncLocals, logging scopes, span) into PeerJoined/PeerLeft handlers and logs.
             using (ExecutionContext.SuppressFlow())
             {
-                _watching = WatchPeersAsync(_stopping.Token);
+                if (_discovery is not null)
+                {
+                    _watching = WatchPeersAsync(_stopping.Token);
+                }
+
                 _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
             }
             _state = State.Running;
@@ -128,9 +136,10 @@ public sealed partial class PeerNode
         var closing = new List<Task>();
         PeerListener[] listeners = _listeners;
         closing.AddRange(listeners.Select(l => l.StopAsync(drainTimeout)));
-        closing.AddRange(_pools.Values.Select(p => p.CloseAsync(drainTimeout)));
+        closing.AddRange(AllPools.Select(p => p.CloseAsync(drainTimeout)));
         await Task.WhenAll(closing).ConfigureAwait(false);
         _pools.Clear();
+        _addressPools.Clear();
         _listeners = [];
 
         if (_ownsDiscovery && _discovery is IDisposable registry)
@@ -155,7 +164,7 @@ public sealed partial class PeerNode
             }
         }
 
-        foreach (var pool in _pools.Values)
+        foreach (var pool in AllPools)
         {
             _ = pool.DisposeAsync().AsTask();
         }
@@ -197,7 +206,7 @@ public sealed partial class PeerNode
 
     private void CheckPoolHealth()
     {
-        foreach (var pool in _pools.Values)
+        foreach (var pool in AllPools)
         {
             pool.CheckHealth(_options.Pool.HealthCheckInterval);
         }

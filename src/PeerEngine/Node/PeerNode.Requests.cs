@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
 using PeerEngine.Buffers;
@@ -23,24 +24,55 @@ public sealed partial class PeerNode
     /// <exception cref="ConnectionLostException">The connection died before the answer.</exception>
     /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
-    public ValueTask<PooledPayload> RequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    public ValueTask<PooledPayload> RequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Request(PoolOf(peerId, out Exception? refused), refused, payload, timeout, cancellationToken);
+
+    /// <summary>
+    /// Sends a REQUEST to the node listening at <paramref name="address"/>, whatever its id, without
+    /// discovery; otherwise as <see cref="RequestAsync(string, ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/>.
+    /// Connections to an address are pooled like those to a peer, and a node that does not listen
+    /// (<see cref="PeerNodeOptions.Listen"/> false) can dial addresses too.
+    /// </summary>
+    /// <exception cref="PeerUnavailableException">Nothing answers at that address now.</exception>
+    /// <exception cref="PeerErrorException">The peer answered with an ERROR.</exception>
+    /// <exception cref="ConnectionLostException">The connection died before the answer.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    /// <exception cref="TimeoutException">No answer within the timeout.</exception>
+#pragma warning disable RS0026 // The overloads differ in their first parameter (an id or an address): no call is ambiguous.
+    public ValueTask<PooledPayload> RequestAsync(PeerAddress address, ReadOnlyMemory<byte> payload, TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
+        Request(PoolAt(address, out Exception? refused), refused, payload, timeout, cancellationToken);
+
+    /// <summary>Sends a one-way MESSAGE to peer <paramref name="peerId"/>.</summary>
+    /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
+    /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
+    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        Send(PoolOf(peerId, out Exception? refused), refused, payload, cancellationToken);
+
+    /// <summary>Sends a one-way MESSAGE to the node listening at <paramref name="address"/>, whatever its id, without discovery.</summary>
+    /// <exception cref="PeerUnavailableException">Nothing answers at that address now.</exception>
+    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
+    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
+    public ValueTask SendAsync(PeerAddress address, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
+        Send(PoolAt(address, out Exception? refused), refused, payload, cancellationToken);
+#pragma warning restore RS0026
+
+    private ValueTask<PooledPayload> Request(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Measured only while someone listens: otherwise a request costs no clock read and no span.
         if (_metrics.RequestDuration.Enabled || PeerEngineActivities.Source.HasListeners())
         {
-            return InstrumentedRequestAsync(peerId, payload, timeout, cancellationToken);
+            return InstrumentedRequestAsync(pool, refused, payload, timeout, cancellationToken);
         }
 
-        return UninstrumentedRequestAsync(peerId, payload, timeout, cancellationToken);
+        return pool is null
+            ? ValueTask.FromException<PooledPayload>(refused!)
+            : UninstrumentedRequestAsync(pool, payload, timeout, cancellationToken);
     }
 
-    private ValueTask<PooledPayload> UninstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    private ValueTask<PooledPayload> UninstrumentedRequestAsync(PeerConnectionPool pool, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (PoolOf(peerId, out Exception? refused) is not { } pool)
-        {
-            return ValueTask.FromException<PooledPayload>(refused!);
-        }
-
         ValueTask<PeerConnection> connecting = pool.GetAsync(cancellationToken);
         if (connecting.IsCompletedSuccessfully)
         {
@@ -50,14 +82,9 @@ public sealed partial class PeerNode
         return RequestWhenConnectedAsync(connecting, payload, timeout, cancellationToken);
     }
 
-    /// <summary>Sends a one-way MESSAGE to peer <paramref name="peerId"/>.</summary>
-    /// <exception cref="PeerNotFoundException">No live peer has that id.</exception>
-    /// <exception cref="PeerUnavailableException">The peer cannot be reached now.</exception>
-    /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
-    /// <exception cref="PayloadTooLargeException">The payload is over the maximum; nothing was sent.</exception>
-    public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
+    private static ValueTask Send(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        if (PoolOf(peerId, out Exception? refused) is not { } pool)
+        if (pool is null)
         {
             return ValueTask.FromException(refused!);
         }
@@ -94,16 +121,18 @@ public sealed partial class PeerNode
         return new BroadcastResult(peers.Length - failures.Count, failures);
     }
 
-    private async ValueTask<PooledPayload> InstrumentedRequestAsync(string peerId, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
+    private async ValueTask<PooledPayload> InstrumentedRequestAsync(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Spans stay in this process: wire protocol v1 has no field for trace context.
         using Activity? activity = PeerEngineActivities.Source.StartActivity("peerengine.request", ActivityKind.Client);
-        activity?.SetTag("peerengine.peer.id", peerId);
+        activity?.SetTag("peerengine.peer.id", pool?.PeerId);
         activity?.SetTag("peerengine.request.size", payload.Length);
         long started = _time.GetTimestamp();
         try
         {
-            return await UninstrumentedRequestAsync(peerId, payload, timeout, cancellationToken).ConfigureAwait(false);
+            return pool is null
+                ? throw refused!
+                : await UninstrumentedRequestAsync(pool, payload, timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception e)
         {
@@ -156,15 +185,13 @@ public sealed partial class PeerNode
     private PeerConnectionPool? PoolOf(string peerId, out Exception? refused)
     {
         ArgumentNullException.ThrowIfNull(peerId);
-        refused = null;
-        if (_state != State.Running)
+        if (NotRunning() is { } notRunning)
         {
-            refused = _state == State.Stopped
-                ? Stopped()
-                : new InvalidOperationException("The node is not running: call StartAsync first.");
+            refused = notRunning;
             return null;
         }
 
+        refused = null;
         if (_pools.TryGetValue(peerId, out PeerConnectionPool? pool))
         {
             return pool;
@@ -173,6 +200,12 @@ public sealed partial class PeerNode
         if (peerId == Id)
         {
             refused = new PeerNotFoundException(peerId, $"'{peerId}' is this node's own id: a node does not send to itself.");
+            return null;
+        }
+
+        if (_discovery is null)
+        {
+            refused = new PeerNotFoundException(peerId, $"No peer '{peerId}': this node does not discover peers (option Discover is off); reach it by address.");
             return null;
         }
 
@@ -190,20 +223,52 @@ public sealed partial class PeerNode
 
         pool = _pools.GetOrAdd(peerId, static (id, state) =>
             new PeerConnectionPool(id, state.EndPoint, state.Node._connector!, state.Node._options.Pool, state.Node._time, state.Node._metrics), (Node: this, EndPoint: endPoint));
-        if (_state != State.Running)
-        {
-            // The node began stopping after the check above, and may have closed its pools before
-            // this one was added: nobody would close it, nor the connection it would open.
-            if (_pools.TryRemove(peerId, out PeerConnectionPool? late))
-            {
-                _ = late.DisposeAsync().AsTask();
-            }
+        return KeptIfRunning(_pools, peerId, pool, out refused);
+    }
 
-            refused = Stopped();
+    /// <summary>The pool of connections to whatever node listens at <paramref name="address"/>, made on first use; or why there is none.</summary>
+    private PeerConnectionPool? PoolAt(PeerAddress address, out Exception? refused)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        if (NotRunning() is { } notRunning)
+        {
+            refused = notRunning;
             return null;
         }
 
-        return pool;
+        PeerConnectionPool pool = _addressPools.GetOrAdd(address, static (address, node) =>
+            new PeerConnectionPool(address.ToString(), address.EndPoint, node._connector!, node._options.Pool, node._time, node._metrics, acceptAnyId: true), this);
+        return KeptIfRunning(_addressPools, address, pool, out refused);
+    }
+
+    private InvalidOperationException? NotRunning() => _state switch
+    {
+        State.Running => null,
+        State.Stopped => Stopped(),
+        _ => new InvalidOperationException("The node is not running: call StartAsync first."),
+    };
+
+    /// <summary>
+    /// <paramref name="pool"/>, just found or added, unless the node began stopping meanwhile: it may
+    /// have closed its pools before this one was added, and nobody would close it, nor the connection
+    /// it would open.
+    /// </summary>
+    private PeerConnectionPool? KeptIfRunning<TKey>(ConcurrentDictionary<TKey, PeerConnectionPool> pools, TKey key, PeerConnectionPool pool, out Exception? refused)
+        where TKey : notnull
+    {
+        refused = null;
+        if (_state == State.Running)
+        {
+            return pool;
+        }
+
+        if (pools.TryRemove(key, out PeerConnectionPool? late))
+        {
+            _ = late.DisposeAsync().AsTask();
+        }
+
+        refused = Stopped();
+        return null;
     }
 
     private static ObjectDisposedException Stopped() => new(nameof(PeerNode), "The node is stopping or has stopped.");

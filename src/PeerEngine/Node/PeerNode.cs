@@ -7,6 +7,7 @@ using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
+using PeerEngine.Transport;
 
 namespace PeerEngine;
 
@@ -23,7 +24,12 @@ public sealed partial class PeerNode : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly TimeProvider _time;
     private readonly PeerEngineMetrics _metrics;
+    private readonly TransportFactory _transportFactory;
+    private readonly IReadOnlyList<IConnectionMiddleware> _middleware;
     private readonly ConcurrentDictionary<string, PeerConnectionPool> _pools = new(StringComparer.Ordinal);
+
+    // Peers dialled by address rather than by id: pooled the same way, kept apart from the peer set.
+    private readonly ConcurrentDictionary<PeerAddress, PeerConnectionPool> _addressPools = new();
     // Replaced, never changed in place: a stop that is cut short walks it from a cancellation callback
     // while the stop itself may be clearing it.
     private volatile PeerListener[] _listeners = [];
@@ -46,7 +52,22 @@ public sealed partial class PeerNode : IAsyncDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         PeerEngineMetrics? metrics = null)
+        : this(options, discovery, loggerFactory, timeProvider, metrics, Transports.Sockets, [])
     {
+    }
+
+    /// <summary>A node on the given transport, each connection wrapped by <paramref name="middleware"/>.</summary>
+    internal PeerNode(
+        PeerNodeOptions? options,
+        IPeerDiscovery? discovery,
+        ILoggerFactory? loggerFactory,
+        TimeProvider? timeProvider,
+        PeerEngineMetrics? metrics,
+        TransportFactory transport,
+        IReadOnlyList<IConnectionMiddleware> middleware)
+    {
+        _transportFactory = transport;
+        _middleware = middleware;
         _options = options ?? new PeerNodeOptions();
         _options.Validate();
         Id = _options.NodeId ?? NodeIds.Generate();
@@ -89,12 +110,15 @@ public sealed partial class PeerNode : IAsyncDisposable
     public int InboundConnections => _listeners.Sum(l => l.ConnectionCount);
 
     /// <summary>Connections open from this node to its peers right now.</summary>
-    public int OutboundConnections => _pools.Values.Sum(p => p.Count);
+    public int OutboundConnections => AllPools.Sum(p => p.Count);
 
     /// <summary>Requests this node has sent that await their answer.</summary>
-    public int RequestsInFlight => _pools.Values.Sum(p => p.RequestsInFlight);
+    public int RequestsInFlight => AllPools.Sum(p => p.RequestsInFlight);
 
     internal IReadOnlyList<PeerListener> Listeners => _listeners;
+
+    /// <summary>Every pool: to peers by id and to addresses.</summary>
+    private IEnumerable<PeerConnectionPool> AllPools => _pools.Values.Concat(_addressPools.Values);
 
     private static InvalidOperationException AlreadyStarted() =>
         new("Handlers are set before the node starts.");

@@ -24,6 +24,14 @@ public sealed class PeerNodeOptions
     /// </summary>
     public bool Listen { get; set; } = true;
 
+    /// <summary>
+    /// Publish this node and find peers through discovery (the registry, or the <see cref="IPeerDiscovery"/>
+    /// the node is given). Off, the node opens no registry: it reaches peers by address only
+    /// (<see cref="PeerNode.RequestAsync(PeerAddress, ReadOnlyMemory{byte}, TimeSpan?, CancellationToken)"/>),
+    /// and, if it listens, is reached by its address. Default on.
+    /// </summary>
+    public bool Discover { get; set; } = true;
+
     /// <summary>Reach peers that published a Unix socket over it rather than TCP. Default on.</summary>
     public bool PreferUnixSockets { get; set; } = true;
 

@@ -1,4 +1,4 @@
-using PeerEngine.Transport.Sockets;
+using PeerEngine.Connections.Internal;
 
 namespace PeerEngine.Tests.Connections;
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
+using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Connections;
@@ -19,7 +20,7 @@ public sealed class SocketReceiveTests
         using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         await client.ConnectAsync(listener.LocalEndPoint!);
         Socket accepted = await listener.AcceptAsync();
-        await using var connection = new SocketConnection(accepted, new SocketPipeOptions(new SocketTransportOptions()));
+        await using var connection = new SocketConnection(accepted, new SocketPipeOptions(new TransportSettings()));
         connection.Start();
 
         // Waiting before the burst arrives: the protocol sees what the first flush hands over.

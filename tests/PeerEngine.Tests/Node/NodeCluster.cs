@@ -5,8 +5,8 @@ using PeerEngine.Diagnostics;
 using PeerEngine.Node;
 using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
-
 using PeerEngine.Tests.Support;
+using PeerEngine.Transport;
 
 namespace PeerEngine.Tests.Node;
 
@@ -36,11 +36,21 @@ internal sealed class NodeCluster : IAsyncDisposable
         return ValueTask.CompletedTask;
     };
 
-    public async Task<PeerNode> StartAsync(string id, Action<PeerNodeOptions>? configure = null, RequestHandler? handler = null, PeerEngineMetrics? metrics = null)
+    /// <summary>Starts a node on this cluster's registry; on <paramref name="network"/> instead of sockets when given.</summary>
+    public async Task<PeerNode> StartAsync(
+        string id,
+        Action<PeerNodeOptions>? configure = null,
+        RequestHandler? handler = null,
+        PeerEngineMetrics? metrics = null,
+        InMemoryNetwork? network = null,
+        params IConnectionMiddleware[] middleware)
     {
         var options = new PeerNodeOptions { NodeId = id, Registry = RegistryOptions() };
         configure?.Invoke(options);
-        var node = new PeerNode(options, metrics: metrics) { RequestHandler = handler ?? Answering(id) };
+        var node = new PeerNode(options, null, null, null, metrics, network?.Transport ?? Transports.Sockets, middleware)
+        {
+            RequestHandler = handler ?? Answering(id),
+        };
         _nodes.Add(node);
         await node.StartAsync();
         return node;

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using PeerEngine.Connections;
 using PeerEngine.Connections.Internal;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Support;
 
@@ -51,7 +52,8 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     public PeerListener Listen(RequestHandler? onRequest = null, MessageHandler? onMessage = null, bool unix = false, PeerListenerOptions? listenerOptions = null)
     {
         EndPoint endPoint = unix ? new UnixDomainSocketEndPoint(TempPaths.UnixSocket()) : new IPEndPoint(IPAddress.Loopback, 0);
-        PeerListener listener = PeerListener.Start(endPoint, Settings("server", onRequest, onMessage), listenerOptions);
+        ConnectionSettings settings = Settings("server", onRequest, onMessage);
+        PeerListener listener = PeerListener.Start(new SocketTransport(settings.Transport), endPoint, settings, listenerOptions);
         _owned.Add(listener);
         return listener;
     }
@@ -59,7 +61,8 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     /// <summary>Connects a client to <paramref name="endPoint"/>, handshake done.</summary>
     public async Task<PeerConnection> ConnectAsync(EndPoint endPoint, RequestHandler? onRequest = null)
     {
-        PeerConnection client = await new PeerConnector(Settings("client", onRequest)).ConnectAsync(endPoint);
+        ConnectionSettings settings = Settings("client", onRequest);
+        PeerConnection client = await new PeerConnector(new SocketTransport(settings.Transport), settings).ConnectAsync(endPoint);
         _owned.Add(client);
         return client;
     }

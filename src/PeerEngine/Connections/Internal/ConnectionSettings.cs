@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging.Abstractions;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
 using PeerEngine.Transport;
-using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections.Internal;
 
@@ -16,7 +15,8 @@ internal sealed class ConnectionSettings : IDisposable
         ConnectionHandlers? handlers = null,
         ILoggerFactory? loggerFactory = null,
         TimeProvider? time = null,
-        PeerEngineMetrics? metrics = null)
+        PeerEngineMetrics? metrics = null,
+        IReadOnlyList<IConnectionMiddleware>? middleware = null)
     {
         NodeIdSyntax.Validate(localNodeId, nameof(localNodeId));
         options.Validate();
@@ -27,13 +27,18 @@ internal sealed class ConnectionSettings : IDisposable
         Metrics = metrics ?? PeerEngineMetrics.Shared;
         Logger = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger("PeerEngine.Connections");
         Heartbeat = new ConnectionHeartbeat(Time, ConnectionHeartbeat.IntervalFor(Options));
-        SocketOptions = new SocketTransportOptions
+        Middleware = middleware ?? [];
+        Transport = new TransportSettings
         {
             WaitForDataBeforeAllocatingBuffer = Options.WaitForDataBeforeAllocatingBuffer,
 
             // A whole frame must fit below the pause threshold, or it could never be completed.
             MaxReceiveBufferSize = Options.MaxPayloadLength + WireProtocol.HeaderSize + 64 * 1024,
             MaxSendBufferSize = Options.MaxSendBufferSize,
+            SendScheduler = SendScheduler.Instance,
+            Logger = Logger,
+            Time = Time,
+            Metrics = Metrics,
         };
     }
 
@@ -51,7 +56,11 @@ internal sealed class ConnectionSettings : IDisposable
 
     public ConnectionHeartbeat Heartbeat { get; }
 
-    public SocketTransportOptions SocketOptions { get; }
+    /// <summary>What every transport connection of these settings must provide.</summary>
+    public TransportSettings Transport { get; }
+
+    /// <summary>Wraps each transport connection, in order, before the protocol starts on it.</summary>
+    public IReadOnlyList<IConnectionMiddleware> Middleware { get; }
 
     public PeerConnection Create(TransportConnection transport, ConnectionRole role) =>
         new(transport, role, this);

@@ -1,5 +1,3 @@
-using PeerEngine.Transport.Sockets;
-
 namespace PeerEngine.Connections.Internal;
 
 /// <summary>

@@ -4,7 +4,6 @@ using Microsoft.Extensions.ObjectPool;
 using PeerEngine.Buffers;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
-using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Connections.Internal;
 

@@ -22,7 +22,7 @@ internal sealed partial class SocketConnection : TransportConnection
     public SocketConnection(Socket socket, SocketPipeOptions options)
     {
         _socket = socket;
-        _waitForData = options.Transport.WaitForDataBeforeAllocatingBuffer;
+        _waitForData = options.Settings.WaitForDataBeforeAllocatingBuffer;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _received = new Pipe(options.Receive);

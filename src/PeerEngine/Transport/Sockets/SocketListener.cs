@@ -28,13 +28,13 @@ internal sealed class SocketListener : IConnectionListener
     // against its descriptor's number (which says nothing of the holes closed connections leave below it).
     private volatile bool _shortOfDescriptors;
 
-    private SocketListener(Socket socket, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics, string? unixSocketPath)
+    private SocketListener(Socket socket, SocketPipeOptions options, string? unixSocketPath)
     {
-        _metrics = metrics;
+        _metrics = options.Settings.Metrics;
         _socket = socket;
-        _options = new SocketPipeOptions(options);
-        _logger = logger;
-        _time = time;
+        _options = options;
+        _logger = options.Settings.Logger;
+        _time = options.Settings.Time;
         _unixSocketPath = unixSocketPath;
         EndPoint = socket.LocalEndPoint!;
     }
@@ -42,7 +42,7 @@ internal sealed class SocketListener : IConnectionListener
     public EndPoint EndPoint { get; }
 
     /// <summary>Binds and listens on <paramref name="endPoint"/>: an IP endpoint (port 0 picks one) or a Unix socket path.</summary>
-    public static SocketListener Bind(EndPoint endPoint, int backlog, SocketTransportOptions options, ILogger logger, TimeProvider time, PeerEngineMetrics metrics)
+    public static SocketListener Bind(EndPoint endPoint, int backlog, SocketPipeOptions options)
     {
         string? unixPath = (endPoint as UnixDomainSocketEndPoint)?.ToString();
         Socket socket = endPoint is UnixDomainSocketEndPoint
@@ -61,7 +61,7 @@ internal sealed class SocketListener : IConnectionListener
 
             socket.Bind(endPoint);
             socket.Listen(backlog);
-            return new SocketListener(socket, options, logger, time, metrics, unixPath);
+            return new SocketListener(socket, options, unixPath);
         }
         catch (SocketException e)
         {

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace PeerEngine.Transport.Sockets;
+namespace PeerEngine.Transport;
 
 /// <summary>
 /// The process's open-file limit, read with getrlimit each time it is needed: another process may

@@ -1,9 +1,10 @@
 using System.IO.Pipelines;
 
-namespace PeerEngine.Transport.Sockets;
+namespace PeerEngine.Connections.Internal;
 
 /// <summary>
-/// The reader scheduler of every output pipe: wakes the send loop on the thread pool, except inside a
+/// The protocol layer's choice of when a transport sends (<see cref="Transport.TransportSettings.SendScheduler"/>,
+/// the reader scheduler of every output pipe): wakes the send loop on the thread pool, except inside a
 /// <see cref="Defer"/> scope, where the wake-ups are kept and run on this thread when the scope ends.
 /// A batch of answers written on a pool thread then goes out in one send from that same thread,
 /// instead of waking a second thread for the send loop (on one core, each wake-up is a context switch).

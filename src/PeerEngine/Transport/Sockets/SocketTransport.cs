@@ -3,10 +3,15 @@ using System.Net.Sockets;
 
 namespace PeerEngine.Transport.Sockets;
 
-/// <summary>Opens <see cref="SocketConnection"/>s to TCP endpoints and Unix socket paths.</summary>
-internal sealed class SocketConnector(SocketTransportOptions options) : IConnectionConnector
+/// <summary>TCP endpoints and Unix socket paths: listens with <see cref="SocketListener"/>, connects sockets.</summary>
+internal sealed class SocketTransport(TransportSettings settings) : IConnectionTransport
 {
-    private readonly SocketPipeOptions _options = new(options);
+    // Built once for every connection of the transport: 10,000 idle connections should not carry
+    // 20,000 identical copies of the pipe options (the idle-memory budget).
+    private readonly SocketPipeOptions _options = new(settings);
+
+    public IConnectionListener Listen(EndPoint endPoint, int backlog) =>
+        SocketListener.Bind(endPoint, backlog, _options);
 
     public async ValueTask<TransportConnection> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
     {

@@ -1,0 +1,38 @@
+using System.IO.Pipelines;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using PeerEngine.Diagnostics;
+
+namespace PeerEngine.Transport;
+
+/// <summary>What the protocol layer asks of every connection a transport makes: buffer limits, the
+/// scheduler of the send side, and where to log and count.</summary>
+internal sealed record TransportSettings
+{
+    /// <summary>
+    /// Wait for data with a zero-byte receive before renting a buffer, so that an idle connection
+    /// holds no receive memory (Kestrel's WaitForDataBeforeAllocatingBuffer).
+    /// </summary>
+    public bool WaitForDataBeforeAllocatingBuffer { get; init; } = true;
+
+    /// <summary>
+    /// Received bytes the protocol has not consumed yet, beyond which the transport stops reading (the
+    /// peer is then pushed back on). Must exceed the largest frame, or a frame could never complete.
+    /// </summary>
+    public long MaxReceiveBufferSize { get; init; } = 1024 * 1024 + 64 * 1024;
+
+    /// <summary>Bytes written and not yet sent, beyond which writers wait (a peer that does not read).</summary>
+    public long MaxSendBufferSize { get; init; } = 1024 * 1024;
+
+    /// <summary>
+    /// Runs the transport's sending loop when the protocol has flushed bytes: the protocol layer chooses
+    /// when sends go out (it batches the answers of one receive into one send), the transport only sends.
+    /// </summary>
+    public PipeScheduler SendScheduler { get; init; } = PipeScheduler.ThreadPool;
+
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    public PeerEngineMetrics Metrics { get; init; } = PeerEngineMetrics.Shared;
+}

@@ -1,0 +1,65 @@
+using System.Runtime.Versioning;
+using System.Text.RegularExpressions;
+using PeerEngine.Tests.Registry;
+using PeerEngine.Tests.Support;
+using static PeerEngine.Tests.Cli.HostOutput;
+
+namespace PeerEngine.Tests.Cli;
+
+/// <summary><c>send --to</c> with an address: the node there is reached without the registry (host-cli.md, "Addresses").</summary>
+[SupportedOSPlatform("linux")]
+public sealed class HostAddressTests
+{
+    [Fact]
+    public async Task Send_reaches_a_node_by_tcp_address_and_by_unix_socket_without_its_registry()
+    {
+        using var serverFolder = new TempFolder();
+        using var clientFolder = new TempFolder();
+        string unixPath = TempPaths.UnixSocket();
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "by-address", "--registry", serverFolder.RegistryPath, "--unix", unixPath);
+        Match listening = Regex.Match(await run.ReadLineAsync(), @"^listening 127\.0\.0\.1:(\d+) id=by-address$");
+        Assert.True(listening.Success);
+
+        // The client's registry is another, empty one: only the address can lead it there.
+        foreach (string address in new[] { $"127.0.0.1:{listening.Groups[1].Value}", $"unix:{unixPath}" })
+        {
+            (int exit, string answer, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", address, "--registry", clientFolder.RegistryPath, "--", "hi there");
+            Assert.True(exit == 0, $"{address}: {stderr}");
+            Assert.Equal("hi there\n", answer);
+        }
+
+        (int countExit, string summary, string countErr) = await ChildProcess.RunHostAsync(null, "send", "--to", $"127.0.0.1:{listening.Groups[1].Value}", "--registry", clientFolder.RegistryPath, "--count", "20", "--", "x");
+        Assert.True(countExit == 0, countErr);
+        Assert.StartsWith($"20 requests to 127.0.0.1:{listening.Groups[1].Value}, 1 at a time", summary, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("127.0.0.1:99999", "out of range")]
+    [InlineData("::1:5000", "brackets")]
+    [InlineData("unix:", "path is empty")]
+    [InlineData("host:port", "not a number")]
+    public async Task A_malformed_address_is_bad_usage_with_one_line_saying_why(string address, string why)
+    {
+        using var folder = new TempFolder();
+
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", address, "--registry", folder.RegistryPath, "hi");
+
+        Assert.Equal(2, exit);
+        Assert.Empty(stdout);
+        OneLine(stderr);
+        Assert.Contains(why, stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_address_where_nothing_listens_is_unreachable_with_one_line()
+    {
+        using var folder = new TempFolder();
+        int port = Ports.ClosedLoopbackPort();
+
+        (int exit, _, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", $"127.0.0.1:{port}", "--registry", folder.RegistryPath, "--timeout", "2", "hi");
+
+        Assert.Equal(3, exit);
+        OneLine(stderr);
+        Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
+    }
+}
