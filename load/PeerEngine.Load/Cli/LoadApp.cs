@@ -25,7 +25,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
             switch (settings.Target.Kind)
             {
                 case TargetKind.Embedded:
-                    embedded = PeerEngineEchoPeer.Start(new IPEndPoint(IPAddress.Loopback, 0));
+                    embedded = await PeerEngineEchoPeer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0)).ConfigureAwait(false);
                     endPoints = [embedded.EndPoint];
                     live.WriteLine($"target: embedded PeerEngine echo endpoint on {embedded.EndPoint} (no --target given)");
                     break;

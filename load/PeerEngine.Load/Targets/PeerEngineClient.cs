@@ -1,38 +1,38 @@
 using System.Buffers;
 using System.Net;
 using PeerEngine.Buffers;
-using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
-using PeerEngine.Registry;
-using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Load.Targets;
 
-// The load tool's only contact with PeerEngine. Until the node (PeerNode, its connection pool and
-// RequestAsync(peerId, payload)) is public, it drives the connection layer directly; when the node
-// lands, this file is the one to rewrite and nothing else in load/ changes. What the node must offer
-// in its place is listed in load/README.md ("The engine adapter").
-
-/// <summary>A local PeerEngine endpoint that dials peers: owns the settings its connections share.</summary>
-internal sealed class PeerEngineClient : IDisposable
+/// <summary>
+/// The load tool's only contact with PeerEngine, on its public API. Each link is a client-only node
+/// (it neither listens nor discovers) holding one connection to its target address, so that
+/// <c>--connections N</c> means N connections.
+/// </summary>
+internal sealed class PeerEngineClient(string localId, int maxPayloadLength = 1024 * 1024) : IDisposable
 {
-    private readonly ConnectionSettings _settings;
-    private readonly PeerConnector _connector;
-
-    public PeerEngineClient(string localId, int maxPayloadLength = 1024 * 1024)
-    {
-        _settings = new ConnectionSettings(localId, Options(maxPayloadLength));
-        _connector = new PeerConnector(new SocketTransport(_settings.Transport), _settings);
-    }
-
     /// <summary>Connects and completes the handshake.</summary>
     public async Task<PeerEngineLink> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
-        PeerConnection connection = await _connector.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
-        return new PeerEngineLink(connection);
+        var node = new PeerNode(NodeOptions(localId, maxPayloadLength, listen: false));
+        var address = PeerAddress.FromEndPoint(endPoint);
+        try
+        {
+            await node.StartAsync(cancellationToken).ConfigureAwait(false);
+            await node.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            return new PeerEngineLink(node, address);
+        }
+        catch
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
     }
 
-    public void Dispose() => _settings.Dispose();
+    public void Dispose()
+    {
+        // Each link owns its node: nothing is shared among them.
+    }
 
     /// <summary>
     /// The error code of a failed call: <c>ERROR 6 Overloaded</c> for a peer's ERROR frame, the
@@ -58,75 +58,95 @@ internal sealed class PeerEngineClient : IDisposable
         using var registry = new PeerRegistry(new PeerRegistryOptions { Path = path });
         return [.. registry.Discover()
             .Where(p => peerId is null || p.Id == peerId)
-            .Select(p => (p.Id, p.Transport == PeerTransport.UnixSocket || (p.UnixPath is not null && p.Host.Length == 0)
-                ? (EndPoint)new System.Net.Sockets.UnixDomainSocketEndPoint(p.UnixPath!)
-                : IPAddress.TryParse(p.Host, out IPAddress? address) ? new IPEndPoint(address, p.Port) : new DnsEndPoint(p.Host, p.Port)))];
+            .Select(p => (p.Id, PeerAddress.FromRecord(p)?.EndPoint))
+            .Where(p => p.EndPoint is not null)
+            .Select(p => (p.Id, p.EndPoint!))];
     }
 
     /// <summary>True for the ways reaching a peer fails (refused, broken, timed out): the CLI prints these as one line.</summary>
     public static bool IsConnectionFailure(Exception exception) =>
         exception is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerException or PeerRegistryException or PlatformNotSupportedException;
 
-    internal static PeerConnectionOptions Options(int maxPayloadLength) => new()
+    internal static PeerNodeOptions NodeOptions(string id, int maxPayloadLength, bool listen) => new()
     {
-        MaxPayloadLength = maxPayloadLength,
+        NodeId = id,
+        Listen = listen,
+        Discover = false,
+        Connections = new PeerConnectionOptions
+        {
+            MaxPayloadLength = maxPayloadLength,
 
-        // A load test measures the target, not the engine's default guard rails: a generous window of
-        // requests in flight per connection, so the generator's concurrency cap is what limits.
-        MaxRequestsInFlight = 16 * 1024,
-        MaxSendBufferSize = 8 * 1024 * 1024,
+            // A load test measures the target, not the engine's default guard rails: a generous window
+            // of requests in flight per connection, so the generator's concurrency cap is what limits.
+            MaxRequestsInFlight = 16 * 1024,
+            MaxSendBufferSize = 8 * 1024 * 1024,
+        },
+
+        // One connection per link, whatever its load: the tool's own pool spreads calls over links.
+        Pool = new ConnectionPoolOptions { MaxConnectionsPerPeer = 1, RequestsPerConnection = int.MaxValue },
     };
 }
 
 /// <summary>One connection to a peer: request/response, one-way messages, close.</summary>
-internal sealed class PeerEngineLink(PeerConnection connection) : IAsyncDisposable
+internal sealed class PeerEngineLink(PeerNode node, PeerAddress address) : IAsyncDisposable
 {
-    public string RemoteId => connection.RemoteNodeId;
-
     /// <summary>Sends a request and waits for its answer; returns the answer's length in bytes.</summary>
     public async ValueTask<int> RequestAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        using PooledPayload answer = await connection.RequestAsync(payload, cancellationToken: cancellationToken).ConfigureAwait(false);
+        using PooledPayload answer = await node.RequestAsync(address, payload, cancellationToken: cancellationToken).ConfigureAwait(false);
         return answer.Length;
     }
 
     public ValueTask SendAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken) =>
-        connection.SendMessageAsync(payload, cancellationToken);
+        node.SendAsync(address, payload, cancellationToken);
 
     /// <summary>Closes gracefully (GOODBYE, drain) within <paramref name="drainTimeout"/>.</summary>
-    public Task CloseAsync(TimeSpan drainTimeout) => connection.CloseAsync(drainTimeout);
-
-    public ValueTask DisposeAsync() => connection.DisposeAsync();
-}
-
-/// <summary>A PeerEngine endpoint that echoes requests and counts messages: the embedded target.</summary>
-internal sealed class PeerEngineEchoPeer : IAsyncDisposable
-{
-    private readonly ConnectionSettings _settings;
-    private readonly PeerListener _listener;
-    private long _messages;
-
-    private PeerEngineEchoPeer(EndPoint endPoint, string id, int maxPayloadLength)
+    public async Task CloseAsync(TimeSpan drainTimeout)
     {
-        _settings = new ConnectionSettings(
-            id,
-            PeerEngineClient.Options(maxPayloadLength),
-            new ConnectionHandlers(Echo, Count));
-        _listener = PeerListener.Start(new SocketTransport(_settings.Transport), endPoint, _settings);
+        using var cut = new CancellationTokenSource(drainTimeout);
+        await node.StopAsync(cut.Token).ConfigureAwait(false);
     }
 
-    public EndPoint EndPoint => _listener.EndPoint;
+    public ValueTask DisposeAsync() => node.DisposeAsync();
+}
+
+/// <summary>A PeerEngine node that echoes requests and counts messages: the embedded target.</summary>
+internal sealed class PeerEngineEchoPeer : IAsyncDisposable
+{
+    private readonly PeerNode _node;
+    private long _messages;
+
+    private PeerEngineEchoPeer(PeerNode node) => _node = node;
+
+    /// <summary>The endpoint bound: the Unix socket when one was asked for, else the TCP endpoint.</summary>
+    public EndPoint EndPoint => _node.UnixSocketPath is { } path
+        ? PeerAddress.Unix(path).EndPoint
+        : _node.TcpEndPoint!;
 
     public long MessagesReceived => Interlocked.Read(ref _messages);
 
-    public static PeerEngineEchoPeer Start(EndPoint endPoint, string id = "load-echo", int maxPayloadLength = 1024 * 1024) =>
-        new(endPoint, id, maxPayloadLength);
-
-    public async ValueTask DisposeAsync()
+    /// <summary>Starts a node listening at <paramref name="endPoint"/>: a TCP endpoint (port 0 picks one), or a Unix socket beside TCP on loopback.</summary>
+    public static async Task<PeerEngineEchoPeer> StartAsync(EndPoint endPoint, string id = "load-echo", int maxPayloadLength = 1024 * 1024)
     {
-        await _listener.DisposeAsync().ConfigureAwait(false);
-        _settings.Dispose();
+        PeerNodeOptions options = PeerEngineClient.NodeOptions(id, maxPayloadLength, listen: true);
+        if (endPoint is IPEndPoint ip)
+        {
+            (options.Host, options.Port) = (ip.Address.ToString(), ip.Port);
+        }
+        else
+        {
+            options.UnixSocketPath = PeerAddress.FromEndPoint(endPoint).UnixSocketPath;
+        }
+
+        var node = new PeerNode(options);
+        var peer = new PeerEngineEchoPeer(node);
+        node.RequestHandler = Echo;
+        node.MessageHandler = peer.Count;
+        await node.StartAsync().ConfigureAwait(false);
+        return peer;
     }
+
+    public ValueTask DisposeAsync() => _node.DisposeAsync();
 
     private static ValueTask Echo(PeerRequest request, CancellationToken cancellationToken)
     {

@@ -9,7 +9,6 @@ using PeerEngine.Connections;
 using PeerEngine.Hosting;
 using PeerEngine.Node;
 using PeerEngine.Registry;
-using PeerEngine.Transport;
 
 namespace PeerEngine.Host.Commands;
 
@@ -90,7 +89,7 @@ internal static class RunCommand
     /// </summary>
     private static void RequireFileLimit()
     {
-        if (DescriptorLimit.SoftLimit is { } limit && limit < MinimumFileLimit)
+        if (OpenFileLimit.Soft() is { } limit && limit < MinimumFileLimit)
         {
             throw CliException.Usage(string.Create(CultureInfo.InvariantCulture, $"the open-file limit is {limit} (ulimit -n); peerengine run needs at least {MinimumFileLimit}"));
         }

@@ -222,6 +222,10 @@ internal sealed partial class PeerConnection
             {
                 throw Lost();
             }
+            catch (Exception e) when (e is IOException or ObjectDisposedException)
+            {
+                throw Lost(); // the blocked flush failed with the transport's error: see FlushLocked
+            }
         }
     }
 
@@ -298,7 +302,19 @@ internal sealed partial class PeerConnection
 
     private void FlushLocked()
     {
-        ValueTask<FlushResult> flush = _transport.Output.FlushAsync();
+        ValueTask<FlushResult> flush;
+        try
+        {
+            flush = _transport.Output.FlushAsync();
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The transport ended its sending side with its own error (a failed send): the pipe throws
+            // it at every flush. The connection is going down; callers learn it as a lost connection.
+            _outputClosed = true;
+            return;
+        }
+
         if (!flush.IsCompletedSuccessfully)
         {
             _blockedFlush = flush.AsTask();

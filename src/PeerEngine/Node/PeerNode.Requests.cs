@@ -50,6 +50,17 @@ public sealed partial class PeerNode
     public ValueTask SendAsync(string peerId, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default) =>
         Send(PoolOf(peerId, out Exception? refused), refused, payload, cancellationToken);
 
+    /// <summary>
+    /// Opens a connection to the node listening at <paramref name="address"/> now, handshake done, unless
+    /// one is open: the first request then does not pay for it.
+    /// </summary>
+    /// <exception cref="PeerUnavailableException">Nothing answers at that address now.</exception>
+    public async Task ConnectAsync(PeerAddress address, CancellationToken cancellationToken = default)
+    {
+        PeerConnectionPool pool = PoolAt(address, out Exception? refused) ?? throw refused!;
+        await pool.GetAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Sends a one-way MESSAGE to the node listening at <paramref name="address"/>, whatever its id, without discovery.</summary>
     /// <exception cref="PeerUnavailableException">Nothing answers at that address now.</exception>
     /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>

@@ -31,8 +31,8 @@ public sealed class PeerAddress : IEquatable<PeerAddress>
     /// <summary>The Unix socket path, or <c>null</c> for a TCP address.</summary>
     public string? UnixSocketPath { get; }
 
-    /// <summary>The endpoint a transport dials.</summary>
-    internal EndPoint EndPoint { get; }
+    /// <summary>The endpoint dialled: an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> or a <see cref="UnixDomainSocketEndPoint"/>.</summary>
+    public EndPoint EndPoint { get; }
 
     /// <summary>A TCP address.</summary>
     /// <exception cref="ArgumentException">The host is neither an IP address nor a DNS name, or the port is not 1–65535.</exception>
@@ -48,6 +48,25 @@ public sealed class PeerAddress : IEquatable<PeerAddress>
         ArgumentException.ThrowIfNullOrEmpty(path);
         return new PeerAddress(null, 0, path, new UnixDomainSocketEndPoint(path));
     }
+
+    /// <summary>The address of an <see cref="IPEndPoint"/>, a <see cref="DnsEndPoint"/> or a <see cref="UnixDomainSocketEndPoint"/>.</summary>
+    /// <exception cref="ArgumentException">Another kind of endpoint, or a port out of range.</exception>
+    public static PeerAddress FromEndPoint(EndPoint endPoint) => endPoint switch
+    {
+        IPEndPoint ip => Tcp(ip.Address.ToString(), ip.Port),
+        DnsEndPoint dns => Tcp(dns.Host, dns.Port),
+        UnixDomainSocketEndPoint unix => Unix(unix.ToString()),
+        null => throw new ArgumentNullException(nameof(endPoint)),
+        _ => throw new ArgumentException($"A peer is reached over TCP or a Unix socket, not at a {endPoint.GetType().Name}.", nameof(endPoint)),
+    };
+
+    /// <summary>
+    /// Where the peer of <paramref name="record"/> is dialled (the rule a node follows): its Unix socket
+    /// when it publishes only that, or when <paramref name="preferUnixSockets"/>; otherwise its host and
+    /// port. <c>null</c> when the record cannot be dialled (an invalid id, host or port).
+    /// </summary>
+    public static PeerAddress? FromRecord(PeerRecord record, bool preferUnixSockets = true) =>
+        TryFromRecord(record, preferUnixSockets, out PeerAddress? address, out _) ? address : null;
 
     /// <summary>Reads <c>HOST:PORT</c>, <c>[IPv6]:PORT</c> or <c>unix:PATH</c>.</summary>
     /// <exception cref="FormatException">The text is none of these; the message says why.</exception>
@@ -79,9 +98,8 @@ public sealed class PeerAddress : IEquatable<PeerAddress>
         Host is null ? 0 : StringComparer.OrdinalIgnoreCase.GetHashCode(Host), Port, UnixSocketPath);
 
     /// <summary>
-    /// Where a published peer is dialled: its Unix socket when it publishes only that, or when
-    /// <paramref name="preferUnixSockets"/>; otherwise its host and port. Records come from any
-    /// discovery, so each is checked here, and one that cannot be dialled says why instead of throwing.
+    /// <see cref="FromRecord"/>, saying why a record cannot be dialled: records come from any discovery,
+    /// so each is checked here, and one that cannot be dialled is reported instead of throwing.
     /// </summary>
     internal static bool TryFromRecord(in PeerRecord peer, bool preferUnixSockets, [NotNullWhen(true)] out PeerAddress? address, [NotNullWhen(false)] out string? problem)
     {

@@ -165,7 +165,7 @@ public sealed class LoadCommandTests : IDisposable
     public async Task Flood_churn_and_mixed_run_side_by_side_over_a_unix_socket()
     {
         string path = Path.Combine(Path.GetTempPath(), $"pe-load-{Guid.NewGuid():N}.sock");
-        await using PeerEngineEchoPeer peer = PeerEngineEchoPeer.Start(new UnixDomainSocketEndPoint(path));
+        await using PeerEngineEchoPeer peer = await PeerEngineEchoPeer.StartAsync(new UnixDomainSocketEndPoint(path));
 
         int exit = await RunAsync(
             "--target", $"unix:{path}", "--scenario", "flood", "--scenario", "churn", "--scenario", "mixed",

@@ -26,8 +26,8 @@ public sealed class RegistryTargetTests : IAsyncLifetime, IDisposable
     {
         Directory.CreateDirectory(_folder);
         _registry = new PeerRegistry(new PeerRegistryOptions { Path = RegistryPath });
-        _first = PeerEngineEchoPeer.Start(new IPEndPoint(IPAddress.Loopback, 0), "echo-a");
-        _second = PeerEngineEchoPeer.Start(new IPEndPoint(IPAddress.Loopback, 0), "echo-b");
+        _first = await PeerEngineEchoPeer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), "echo-a");
+        _second = await PeerEngineEchoPeer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0), "echo-b");
         foreach ((string id, PeerEngineEchoPeer peer) in new[] { ("echo-a", _first), ("echo-b", _second) })
         {
             _published.Add(await _registry.PublishAsync(new PeerAnnouncement { Id = id, Host = "127.0.0.1", Port = ((IPEndPoint)peer.EndPoint).Port }));

@@ -31,7 +31,7 @@ public sealed partial class WorkerRunTests : IDisposable
     [Fact]
     public async Task Two_workers_load_one_target_and_their_histograms_merge_exactly()
     {
-        await using PeerEngineEchoPeer peer = PeerEngineEchoPeer.Start(new IPEndPoint(IPAddress.Loopback, 0));
+        await using PeerEngineEchoPeer peer = await PeerEngineEchoPeer.StartAsync(new IPEndPoint(IPAddress.Loopback, 0));
 
         int exit = await RunAsync(
             new StringWriter(),

@@ -28,8 +28,10 @@ public sealed class ConnectionFailurePathTests
         await Assert.ThrowsAsync<ConnectionLostException>(async () => await client.PingAsync());
     }
 
-    [Fact]
-    public async Task Requests_written_after_the_send_loop_ended_fail_at_once_and_leave_the_table()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Requests_written_after_the_send_loop_ended_fail_at_once_and_leave_the_table(bool sendFailed)
     {
         await using var harness = new ConnectionHarness();
         (InMemoryConnection connecting, InMemoryConnection accepting) = InMemoryConnection.CreatePair();
@@ -40,8 +42,10 @@ public sealed class ConnectionFailurePathTests
         client.Start();
         await client.Handshaken.WaitAsync(Patience);
 
-        // The send loop ends (a failed send) before the receive side has noticed anything.
-        await sending.CloseSendingSideAsync();
+        // The send loop ends before the receive side has noticed anything: it finished, or a send
+        // failed (the socket transport then completes its side with the transport's own error, which
+        // must not reach the caller: the request fails as the connection lost, like any other).
+        await sending.CloseSendingSideAsync(sendFailed ? new ConnectionResetException("The connection was lost: ConnectionReset.") : null);
 
         for (int i = 0; i < 2; i++)
         {
@@ -103,6 +107,7 @@ public sealed class ConnectionFailurePathTests
         private readonly TransportConnection _inner;
         private readonly Pipe _output = new(new PipeOptions(useSynchronizationContext: false));
         private readonly Task _pumping;
+        private Exception? _error;
 
         public ClosableSendingSide(TransportConnection inner)
         {
@@ -118,8 +123,9 @@ public sealed class ConnectionFailurePathTests
 
         public override EndPoint? LocalEndPoint => _inner.LocalEndPoint;
 
-        public async Task CloseSendingSideAsync()
+        public async Task CloseSendingSideAsync(Exception? error = null)
         {
+            _error = error;
             _output.Reader.CancelPendingRead();
             await _pumping;
         }
@@ -140,7 +146,7 @@ public sealed class ConnectionFailurePathTests
                 ReadResult result = await _output.Reader.ReadAsync();
                 if (result.IsCanceled)
                 {
-                    await _output.Reader.CompleteAsync();
+                    await _output.Reader.CompleteAsync(_error);
                     return;
                 }
 
