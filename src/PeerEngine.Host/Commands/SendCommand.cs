@@ -22,12 +22,18 @@ internal static class SendCommand
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
         var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary (Ctrl+C: the summary so far).", DefaultValueFactory = _ => 1 };
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once with --count.", DefaultValueFactory = _ => 1 };
+        var transport = new Option<string>("--transport")
+        {
+            Description = "auto (the fastest the peer offers: its Unix socket on this machine, else TCP), tcp or unix.",
+            DefaultValueFactory = _ => "auto",
+        };
+        transport.AcceptOnlyFromAmong("auto", "tcp", "unix", "shm");
         var command = new Command(
             "send",
             "Send MESSAGE as a request to peer ID (or the node at an address) and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
             "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
         {
-            to, registry, timeout, count, concurrency, message,
+            to, registry, timeout, count, concurrency, transport, message,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -37,15 +43,22 @@ internal static class SendCommand
             byte[] payload = Encoding.UTF8.GetBytes(result.GetValue(message)!);
 
             // A node id has no ':' in it; an address always has.
+            string via = result.GetValue(transport)!;
             PeerAddress? address = null;
             if (peerId.Contains(':', StringComparison.Ordinal))
             {
                 address = ParseAddress(peerId);
             }
-            else if (!RegistryAccess.Peers(path).Any(p => p.Id == peerId))
+            else if (RegistryAccess.Peers(path).FirstOrDefault(p => p.Id == peerId) is not { Id: not null } peer)
             {
                 throw CliException.Usage($"no live peer '{peerId}' in registry {path}");
             }
+            else
+            {
+                via = Via(peer, via);
+            }
+
+            via = Via(address, via);
 
             int times = result.GetValue(count);
             int parallel = result.GetValue(concurrency);
@@ -54,7 +67,12 @@ internal static class SendCommand
                 throw CliException.Usage("--count and --concurrency must be at least 1");
             }
 
-            await using var client = new PeerNode(new PeerNodeOptions { Listen = false, Registry = new PeerRegistryOptions { Path = path } });
+            await using var client = new PeerNode(new PeerNodeOptions
+            {
+                Listen = false,
+                Registry = new PeerRegistryOptions { Path = path },
+                PreferUnixSockets = via == "unix",
+            });
             try
             {
                 await client.StartAsync(cancellationToken);
@@ -63,7 +81,7 @@ internal static class SendCommand
                     : (payload, timeout, token) => client.RequestAsync(address, payload, timeout, token);
                 return times == 1
                     ? await SendOnceAsync(request, peerId, payload, limit, cancellationToken)
-                    : await SendManyAsync(request, peerId, payload, limit, times, parallel, cancellationToken);
+                    : await SendManyAsync(request, peerId, payload, limit, times, parallel, via, cancellationToken);
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -82,6 +100,39 @@ internal static class SendCommand
     }
 
     private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The transport that reaches <paramref name="peer"/>, as asked (<c>auto</c>: its Unix socket when
+    /// it publishes one, as a node dials it); bad usage when it does not offer the one asked for.
+    /// </summary>
+    private static string Via(PeerRecord peer, string asked)
+    {
+        bool unix = PeerAddress.FromRecord(peer, preferUnixSockets: asked != "tcp")?.UnixSocketPath is not null;
+        return asked switch
+        {
+            "unix" when !unix => throw CliException.Usage($"--transport unix: peer '{peer.Id}' offers no Unix socket"),
+            "tcp" when unix => throw CliException.Usage($"--transport tcp: peer '{peer.Id}' offers only a Unix socket"),
+            "shm" => throw NoSharedMemory(),
+            _ => unix ? "unix" : "tcp",
+        };
+    }
+
+    /// <summary>The transport an address is reached by, which its form decides.</summary>
+    private static string Via(PeerAddress? address, string asked)
+    {
+        if (address is null)
+        {
+            return asked;
+        }
+
+        string form = address.UnixSocketPath is null ? "tcp" : "unix";
+        return asked == "shm" ? throw NoSharedMemory()
+            : asked != "auto" && asked != form ? throw CliException.Usage($"--transport {asked} does not reach {address}: a {form} address")
+            : form;
+    }
+
+    private static CliException NoSharedMemory() =>
+        CliException.Usage("--transport shm: this build of peerengine has no shared-memory transport; use auto, tcp or unix");
 
     private static PeerAddress ParseAddress(string text)
     {
@@ -116,7 +167,7 @@ internal static class SendCommand
         }
     }
 
-    private static async Task<int> SendManyAsync(Request request, string peerId, byte[] payload, TimeSpan limit, int times, int parallel, CancellationToken cancellationToken)
+    private static async Task<int> SendManyAsync(Request request, string peerId, byte[] payload, TimeSpan limit, int times, int parallel, string via, CancellationToken cancellationToken)
     {
         var latencies = new double[times];
         int next = -1;
@@ -159,6 +210,7 @@ internal static class SendCommand
         Console.Out.WriteLine(
             $"{done} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({done / started.Elapsed.TotalSeconds:0} req/s): " +
             $"p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {Percentile(1):0.000} ms, {failed} failed");
+        Console.Out.WriteLine($"transport: {via}");
         if (done < times && !unreachable)
         {
             Console.Error.WriteLine($"peerengine: interrupted after {done} of {times} requests");

@@ -31,6 +31,31 @@ public sealed class HostAddressTests
         (int countExit, string summary, string countErr) = await ChildProcess.RunHostAsync(null, "send", "--to", $"127.0.0.1:{listening.Groups[1].Value}", "--registry", clientFolder.RegistryPath, "--count", "20", "--", "x");
         Assert.True(countExit == 0, countErr);
         Assert.StartsWith($"20 requests to 127.0.0.1:{listening.Groups[1].Value}, 1 at a time", summary, StringComparison.Ordinal);
+        Assert.EndsWith("\ntransport: tcp\n", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Send_count_names_the_transport_it_used_which_transport_chooses()
+    {
+        using var folder = new TempFolder();
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "two-ways", "--registry", folder.RegistryPath, "--unix", TempPaths.UnixSocket());
+        await run.ReadLineAsync();
+
+        // A peer on this machine that publishes a Unix socket is reached over it unless TCP is asked for.
+        foreach ((string asked, string used) in new[] { ("auto", "unix"), ("unix", "unix"), ("tcp", "tcp") })
+        {
+            (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", "two-ways", "--registry", folder.RegistryPath, "--count", "5", "--transport", asked, "--", "x");
+            Assert.True(exit == 0, $"{asked}: {stderr}");
+            string[] lines = stdout.TrimEnd('\n').Split('\n');
+            Assert.Equal(2, lines.Length);
+            Assert.StartsWith("5 requests to two-ways, 1 at a time", lines[0], StringComparison.Ordinal);
+            Assert.Equal($"transport: {used}", lines[1]);
+        }
+
+        (int shmExit, _, string shmErr) = await ChildProcess.RunHostAsync(null, "send", "--to", "two-ways", "--registry", folder.RegistryPath, "--transport", "shm", "--", "x");
+        Assert.Equal(2, shmExit);
+        OneLine(shmErr);
+        Assert.Contains("shared-memory", shmErr, StringComparison.Ordinal);
     }
 
     [Theory]
