@@ -49,8 +49,9 @@ internal sealed class PeerEngineServer : IEchoServer
 
         public async IAsyncEnumerable<PeerSetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
         {
+            // The empty set at once (the node's start waits for the first set), then never a change.
+            yield return new PeerSetChange([], [], []);
             await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-            yield break;
         }
 
         private sealed class Registration(PeerRecord peer) : IPeerRegistration
