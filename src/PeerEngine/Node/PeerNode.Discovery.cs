@@ -10,13 +10,21 @@ public sealed partial class PeerNode
 {
     private volatile Dictionary<string, PeerRecord> _peers = new(StringComparer.Ordinal);
 
-    /// <summary>A peer appeared in the registry (or came back at a new address).</summary>
+    /// <summary>
+    /// A peer appeared in the registry (or came back at a new address). Subscribe before
+    /// <see cref="StartAsync"/> to be told of the peers already there too: they are reported before it
+    /// returns. A handler subscribed later hears of later peers only; it reads <see cref="Peers"/>
+    /// after subscribing for the others (a peer joining meanwhile may then be reported by both).
+    /// </summary>
     public event EventHandler<PeerRecord>? PeerJoined;
 
     /// <summary>A peer left the registry: it stopped, or died and expired.</summary>
     public event EventHandler<PeerRecord>? PeerLeft;
 
-    /// <summary>The live peers the node knows of, itself excluded (a snapshot).</summary>
+    /// <summary>
+    /// The live peers the node knows of, itself excluded (a snapshot). From the moment
+    /// <see cref="StartAsync"/> returns, it holds the peers that were already there.
+    /// </summary>
     public IReadOnlyCollection<PeerRecord> Peers => _peers.Values;
 
     /// <summary>Checks the node: running, still live in its registry, every pool able to connect.</summary>
@@ -28,13 +36,60 @@ public sealed partial class PeerNode
         return new PeerNodeHealth(running, published, _peers.Count, unreachable);
     }
 
-    private async Task WatchPeersAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Takes the discovery's first peer set, the peers already there, so that <see cref="StartAsync"/>
+    /// returns knowing them whether the discovery yields it at once (the registry file) or after a
+    /// round trip (a network backend).
+    /// </summary>
+    /// <returns>The watch, to go on following; <see langword="null"/> when it ended or failed already.</returns>
+    private async Task<IAsyncEnumerator<PeerSetChange>?> FollowFirstPeerSetAsync(CancellationToken startCancellation)
+    {
+        if (_discovery is null)
+        {
+            return null; // option Discover off: no peer set to follow
+        }
+
+        // The watch lives as long as the node, not as the call that starts it.
+        IAsyncEnumerator<PeerSetChange> changes = _discovery.WatchAsync(_stopping.Token).GetAsyncEnumerator(CancellationToken.None);
+        bool first = false;
+        Exception? failure = null;
+        try
+        {
+            // A start cancelled while waiting stops the node anyway: it ends the watch the same way.
+            using (startCancellation.Register(static state => ((CancellationTokenSource)state!).Cancel(), _stopping))
+            {
+                first = await changes.MoveNextAsync().ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
+
+        if (first && !startCancellation.IsCancellationRequested)
+        {
+            Follow(changes.Current);
+            return changes;
+        }
+
+        await changes.DisposeAsync().ConfigureAwait(false);
+        startCancellation.ThrowIfCancellationRequested();
+        if (failure is not null)
+        {
+            // As for a failure later on: the node runs without the discovery's news.
+            PeerEngineLog.DiscoveryFailed(_logger, failure);
+        }
+
+        return null;
+    }
+
+    private async Task WatchPeersAsync(IAsyncEnumerator<PeerSetChange> changes, CancellationToken cancellationToken)
     {
         try
         {
-            await foreach (PeerSetChange change in _discovery!.WatchAsync(cancellationToken).ConfigureAwait(false))
+            while (await changes.MoveNextAsync().ConfigureAwait(false))
             {
-                Follow(change);
+                Follow(changes.Current);
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -46,6 +101,10 @@ public sealed partial class PeerNode
             // A discovery backend's failure must not fail the node's stop: the node keeps the peers it
             // knew, and the connections' own keep-alives decide who is dead.
             PeerEngineLog.DiscoveryFailed(_logger, e);
+        }
+        finally
+        {
+            await changes.DisposeAsync().ConfigureAwait(false);
         }
     }
 

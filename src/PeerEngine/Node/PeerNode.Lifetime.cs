@@ -24,7 +24,9 @@ public sealed partial class PeerNode
 
     /// <summary>
     /// Listens (TCP, and the Unix socket if configured), publishes this node to the registry, and
-    /// starts watching the registry for peers. Returns once the node is published and reachable.
+    /// starts watching the registry for peers. Returns once the node is published and reachable and
+    /// knows the peers already there: <see cref="Peers"/> holds them, and <see cref="PeerJoined"/>
+    /// has reported them to the handlers subscribed before this call.
     /// </summary>
     /// <exception cref="InvalidOperationException">The node was already started.</exception>
     /// <exception cref="IOException">The address (or Unix socket path) cannot be listened on; the message names it.</exception>
@@ -59,15 +61,13 @@ public sealed partial class PeerNode
                 }
             }
 
+            IAsyncEnumerator<PeerSetChange>? changes = await FollowFirstPeerSetAsync(cancellationToken).ConfigureAwait(false);
+
             // The node's loop and timer run for its life: they must not carry the starter's execution
             // context (its AsyncLocals, logging scopes, span) into PeerJoined/PeerLeft handlers and logs.
             using (ExecutionContext.SuppressFlow())
             {
-                if (_discovery is not null)
-                {
-                    _watching = WatchPeersAsync(_stopping.Token);
-                }
-
+                _watching = changes is null ? Task.CompletedTask : WatchPeersAsync(changes, _stopping.Token);
                 _healthChecks = _time.CreateTimer(static state => ((PeerNode)state!).CheckPoolHealth(), this, _options.Pool.HealthCheckInterval, _options.Pool.HealthCheckInterval);
             }
             _state = State.Running;

@@ -8,6 +8,7 @@ using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
 using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine;
 
@@ -52,7 +53,7 @@ public sealed partial class PeerNode : IAsyncDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         PeerEngineMetrics? metrics = null)
-        : this(options, discovery, loggerFactory, timeProvider, metrics, Transports.Sockets, [])
+        : this(options, discovery, loggerFactory, timeProvider, metrics, SocketTransport.Factory, [])
     {
     }
 

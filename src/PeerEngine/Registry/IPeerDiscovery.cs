@@ -26,6 +26,8 @@ public interface IPeerDiscovery
     /// <summary>
     /// Yields the current set of live peers at once, then every change to it (peers published,
     /// unpublished, expired or dead) until <paramref name="cancellationToken"/> is cancelled.
+    /// <see cref="PeerNode.StartAsync"/> waits for that first set, so that a started node knows the
+    /// peers already there.
     /// </summary>
     /// <param name="cancellationToken">Ends the enumeration.</param>
     IAsyncEnumerable<PeerSetChange> WatchAsync(CancellationToken cancellationToken = default);

@@ -28,7 +28,7 @@ internal sealed record TransportSettings
     /// Runs the transport's sending loop when the protocol has flushed bytes: the protocol layer chooses
     /// when sends go out (it batches the answers of one receive into one send), the transport only sends.
     /// </summary>
-    public PipeScheduler SendScheduler { get; init; } = PipeScheduler.ThreadPool;
+    public PipeScheduler SendLoopScheduler { get; init; } = PipeScheduler.ThreadPool;
 
     public ILogger Logger { get; init; } = NullLogger.Instance;
 

@@ -7,6 +7,7 @@ using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 using PeerEngine.Tests.Support;
 using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Node;
 
@@ -47,7 +48,7 @@ internal sealed class NodeCluster : IAsyncDisposable
     {
         var options = new PeerNodeOptions { NodeId = id, Registry = RegistryOptions() };
         configure?.Invoke(options);
-        var node = new PeerNode(options, null, null, null, metrics, network?.Transport ?? Transports.Sockets, middleware)
+        var node = new PeerNode(options, null, null, null, metrics, network?.Transport ?? SocketTransport.Factory, middleware)
         {
             RequestHandler = handler ?? Answering(id),
         };

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using PeerEngine.Buffers;
 using PeerEngine.Node;
@@ -146,7 +147,15 @@ public sealed class NodeFailurePathTests
 
         public IReadOnlyList<PeerRecord> Discover() => _peers;
 
-        public IAsyncEnumerable<PeerSetChange> WatchAsync(CancellationToken cancellationToken = default) =>
-            _changes.Reader.ReadAllAsync(cancellationToken);
+        // As the contract says: the current set at once, then every change.
+        public async IAsyncEnumerable<PeerSetChange> WatchAsync([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            PeerRecord[] current = _peers;
+            yield return new PeerSetChange(current, current, []);
+            await foreach (PeerSetChange change in _changes.Reader.ReadAllAsync(cancellationToken))
+            {
+                yield return change;
+            }
+        }
     }
 }

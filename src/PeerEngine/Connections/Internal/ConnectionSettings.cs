@@ -35,7 +35,7 @@ internal sealed class ConnectionSettings : IDisposable
             // A whole frame must fit below the pause threshold, or it could never be completed.
             MaxReceiveBufferSize = Options.MaxPayloadLength + WireProtocol.HeaderSize + 64 * 1024,
             MaxSendBufferSize = Options.MaxSendBufferSize,
-            SendScheduler = SendScheduler.Instance,
+            SendLoopScheduler = SendScheduler.Instance,
             Logger = Logger,
             Time = Time,
             Metrics = Metrics,

@@ -3,7 +3,7 @@ using System.IO.Pipelines;
 namespace PeerEngine.Connections.Internal;
 
 /// <summary>
-/// The protocol layer's choice of when a transport sends (<see cref="Transport.TransportSettings.SendScheduler"/>,
+/// The protocol layer's choice of when a transport sends (<see cref="Transport.TransportSettings.SendLoopScheduler"/>,
 /// the reader scheduler of every output pipe): wakes the send loop on the thread pool, except inside a
 /// <see cref="Defer"/> scope, where the wake-ups are kept and run on this thread when the scope ends.
 /// A batch of answers written on a pool thread then goes out in one send from that same thread,

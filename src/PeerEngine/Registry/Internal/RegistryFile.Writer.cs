@@ -5,23 +5,15 @@ using static PeerEngine.Registry.Internal.RegistryLayout;
 
 namespace PeerEngine.Registry.Internal;
 
-/// <summary>Writers: the lock, claiming and releasing slots, sweeping dead owners, repairing interrupted writes.</summary>
+/// <summary>Writers: claiming and releasing slots, sweeping dead owners, the seqlock write itself.</summary>
 [SupportedOSPlatform("linux")]
 internal sealed partial class RegistryFile
 {
-    // fcntl locks belong to the process, so threads of this process are serialised here first. Writers
-    // never await inside the critical section, so a plain lock fits.
-    private readonly Lock _writerGate = new();
-
     // Slots whose liveness lock this process holds: never probed (a probe on our own byte would succeed,
     // and its unlock would drop our own lock). Guarded by _writerGate.
     private readonly bool[] _owned;
 
-    private long _repairs;
     private long _reclaims;
-
-    /// <summary>Slots found half-written (odd sequence) under the lock and reset: their writer died mid-update.</summary>
-    public long Repairs => Interlocked.Read(ref _repairs);
 
     /// <summary>Slots freed because their owner was dead (liveness lock free).</summary>
     public long Reclaims => Interlocked.Read(ref _reclaims);
@@ -284,106 +276,6 @@ internal sealed partial class RegistryFile
         return true;
     }
 
-    private void EnterWriter(TimeSpan timeout)
-    {
-        long start = Stopwatch.GetTimestamp();
-        if (!_writerGate.TryEnter(timeout))
-        {
-            throw new RegistryLockTimeoutException(FilePath, timeout, ReadLastWriterPid());
-        }
-
-        try
-        {
-            TimeSpan remaining = timeout - Stopwatch.GetElapsedTime(start);
-            if (!TryAcquireFileLock(_stream, remaining < TimeSpan.Zero ? TimeSpan.Zero : remaining))
-            {
-                throw new RegistryLockTimeoutException(FilePath, timeout, ReadLastWriterPid());
-            }
-
-            try
-            {
-                using ViewLease lease = _view.Acquire();
-                lease.WriteInt32(LastWriterPidOffset, ProcessIdentity.ProcessId);
-                lease.WriteInt64(LastWriterStartOffset, ProcessIdentity.StartUnixMs);
-                RepairInterrupted(lease);
-            }
-            catch
-            {
-                FileLocks.Unlock(_stream, WriterLockOffset);
-                throw;
-            }
-        }
-        catch
-        {
-            _writerGate.Exit();
-            throw;
-        }
-    }
-
-    private void ExitWriter()
-    {
-        FileLocks.Unlock(_stream, WriterLockOffset);
-        _writerGate.Exit();
-    }
-
-    private static void AcquireFileLock(FileStream stream, string path, TimeSpan timeout, int lastWriterPid)
-    {
-        if (!TryAcquireFileLock(stream, timeout))
-        {
-            throw new RegistryLockTimeoutException(path, timeout, lastWriterPid);
-        }
-    }
-
-    private static bool TryAcquireFileLock(FileStream stream, TimeSpan timeout)
-    {
-        long start = Stopwatch.GetTimestamp();
-        int delayMs = 1;
-        while (!FileLocks.TryLock(stream, WriterLockOffset))
-        {
-            TimeSpan left = timeout - Stopwatch.GetElapsedTime(start);
-            if (left <= TimeSpan.Zero)
-            {
-                return false;
-            }
-
-            // F_SETLKW would block without a timeout and .NET does not expose it, so poll: 1 ms doubling
-            // to 10 ms. Holders keep the lock for microseconds and the kernel frees it about 5 ms after
-            // a holder dies, so this waits at most ~15 ms past a crash.
-            Thread.Sleep(TimeSpan.FromMilliseconds(Math.Min(delayMs, Math.Max(1, left.TotalMilliseconds))));
-            delayMs = Math.Min(delayMs * 2, 10);
-        }
-
-        return true;
-    }
-
-    /// <summary>
-    /// Only the lock holder writes sequence numbers, so an odd one seen with the lock held was left by
-    /// a writer that died mid-update: readers have been skipping that slot, and it is reset to free.
-    /// </summary>
-    private void RepairInterrupted(in ViewLease lease)
-    {
-        int highWater = ReadHighWater(lease);
-        Span<byte> image = stackalloc byte[SlotSize];
-        bool imageReady = false;
-        for (int slot = 0; slot < highWater; slot++)
-        {
-            if ((lease.ReadInt64(SlotOffset(slot)) & 1) == 0)
-            {
-                continue;
-            }
-
-            if (!imageReady)
-            {
-                SlotCodec.EncodeFree(image);
-                imageReady = true;
-            }
-
-            WriteSlot(lease, slot, image);
-            BumpGeneration(lease);
-            Interlocked.Increment(ref _repairs);
-        }
-    }
-
     /// <summary>The seqlock write: odd sequence, the image, even sequence. Works from an odd (interrupted) sequence too.</summary>
     private static void WriteSlot(in ViewLease lease, int slot, ReadOnlySpan<byte> image)
     {
@@ -404,10 +296,4 @@ internal sealed partial class RegistryFile
         lease.WriteInt64(GenerationOffset, lease.ReadInt64(GenerationOffset) + 1);
 
     private int ReadHighWater(in ViewLease lease) => Math.Clamp(lease.ReadInt32(HighWaterOffset), 0, Capacity);
-
-    private int ReadLastWriterPid()
-    {
-        using ViewLease lease = _view.Acquire();
-        return lease.ReadInt32(LastWriterPidOffset);
-    }
 }

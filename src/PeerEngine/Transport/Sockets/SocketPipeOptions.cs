@@ -24,7 +24,7 @@ internal sealed class SocketPipeOptions
             useSynchronizationContext: false);
         Send = new PipeOptions(
             pool: BlockMemoryPool.Shared,
-            readerScheduler: settings.SendScheduler,
+            readerScheduler: settings.SendLoopScheduler,
             writerScheduler: PipeScheduler.ThreadPool,
             pauseWriterThreshold: settings.MaxSendBufferSize,
             resumeWriterThreshold: settings.MaxSendBufferSize / 2,

@@ -6,6 +6,9 @@ namespace PeerEngine.Transport.Sockets;
 /// <summary>TCP endpoints and Unix socket paths: listens with <see cref="SocketListener"/>, connects sockets.</summary>
 internal sealed class SocketTransport(TransportSettings settings) : IConnectionTransport
 {
+    /// <summary>Makes the socket transport: what a node uses unless it is given another.</summary>
+    public static TransportFactory Factory { get; } = static settings => new SocketTransport(settings);
+
     // Built once for every connection of the transport: 10,000 idle connections should not carry
     // 20,000 identical copies of the pipe options (the idle-memory budget).
     private readonly SocketPipeOptions _options = new(settings);
