@@ -15,6 +15,7 @@ internal static class SendCommand
     {
         var to = new Option<string>("--to") { Description = "The peer's id.", Required = true };
         Option<string> registry = Settings.Registry();
+        Option<string?> discovery = DiscoveryAccess.Option();
         Option<double> timeout = Settings.Seconds("--timeout", "Bound on the whole exchange, connect included", 5);
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
         var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary (Ctrl+C: the summary so far).", DefaultValueFactory = _ => 1 };
@@ -24,17 +25,21 @@ internal static class SendCommand
             "Send MESSAGE as a request to peer ID and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
             "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
         {
-            to, registry, timeout, count, concurrency, message,
+            to, registry, discovery, timeout, count, concurrency, message,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             string peerId = result.GetValue(to)!;
-            string path = result.GetValue(registry)!;
+            DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
             TimeSpan limit = Settings.ToTimeSpan(result.GetValue(timeout), "--timeout");
             byte[] payload = Encoding.UTF8.GetBytes(result.GetValue(message)!);
-            if (!RegistryAccess.Peers(path).Any(p => p.Id == peerId))
+
+            // Redis is read once here, within the timeout; the client node then starts from that set.
+            await using RedisPeerDiscovery? redis = where.Redis is null ? null : where.OpenRedis(limit);
+            IReadOnlyList<PeerRecord> peers = redis is null ? RegistryAccess.Peers(where.RegistryPath!) : await DiscoveryAccess.ReadAsync(redis, cancellationToken);
+            if (!peers.Any(p => p.Id == peerId))
             {
-                throw CliException.Usage($"no live peer '{peerId}' in registry {path}");
+                throw CliException.Usage($"no live peer '{peerId}' in {where.Describe()}");
             }
 
             int times = result.GetValue(count);
@@ -44,7 +49,7 @@ internal static class SendCommand
                 throw CliException.Usage("--count and --concurrency must be at least 1");
             }
 
-            await using var client = new PeerNode(new PeerNodeOptions { Listen = false, Registry = new PeerRegistryOptions { Path = path } });
+            await using var client = new PeerNode(new PeerNodeOptions { Listen = false, Registry = new PeerRegistryOptions { Path = where.RegistryPath } }, redis);
             try
             {
                 await client.StartAsync(cancellationToken);
