@@ -117,9 +117,18 @@ internal sealed class RedisServer : IDisposable
         _process = null;
     }
 
-    /// <summary>Sends one command (RESP array of bulk strings) on a new connection and returns the raw reply.</summary>
+    /// <summary>
+    /// Sends one command and returns the reply: raw RESP on loopback; redis-cli's output for a server
+    /// inside a network namespace, where only redis-cli run in that namespace reaches it.
+    /// </summary>
     public string Command(params string[] words)
     {
+        if (_launcher.Length > 0)
+        {
+            (_, string output, _) = NetworkLab.Run(_launcher[0], [.. _launcher.Skip(1), "redis-cli", "-h", BindAddress, "-p", Port.ToString(CultureInfo.InvariantCulture), .. words]);
+            return output;
+        }
+
         using var client = new TcpClient();
         client.Connect(IPAddress.Parse(BindAddress), Port);
         client.ReceiveTimeout = 5000;
@@ -149,7 +158,7 @@ internal sealed class RedisServer : IDisposable
 
             try
             {
-                if (Command("PING").StartsWith("+PONG", StringComparison.Ordinal))
+                if (Command("PING").Contains("PONG", StringComparison.Ordinal))
                 {
                     return;
                 }
