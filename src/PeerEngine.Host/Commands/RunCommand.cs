@@ -35,7 +35,7 @@ internal static class RunCommand
         Option<int> port = Settings.Integer("--port", "The TCP port; 0 picks a free one.", 0);
         Option<string> registry = Settings.Registry();
         Option<string?> discovery = DiscoveryAccess.Option();
-        Option<string?> advertise = Settings.Text("--advertise", "The address other machines dial to reach this node (an IP address or a DNS name); default: --host.");
+        Option<string?> advertise = Settings.Text("--advertise", "The address other machines dial to reach this node, if not --host: an IP address or a DNS name.");
         Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo.", "echo", text => text);
         handler.AcceptOnlyFromAmong("echo");
         Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path.");
