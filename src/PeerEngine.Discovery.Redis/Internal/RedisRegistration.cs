@@ -86,6 +86,18 @@ internal sealed class RedisRegistration : IPeerRegistration
         }
     }
 
+    /// <summary>Stops the heartbeats and leaves the record in Redis, as a process that was killed does (for measuring detection).</summary>
+    internal void Abandon()
+    {
+        lock (_gate)
+        {
+            _released = true;
+            _timer?.Dispose();
+        }
+
+        _discovery.Forget(this);
+    }
+
     public void Dispose() => DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     public async ValueTask DisposeAsync()
