@@ -91,13 +91,15 @@ public sealed partial class HostRedisTests
         Assert.Equal(3, peersExit);
         OneLine(peersErr);
         Assert.Contains(redis.Address, peersErr, StringComparison.Ordinal);
-        Assert.True(peersTook < TimeSpan.FromSeconds(5), $"peers took {peersTook.TotalSeconds:0.0} s");
+        Assert.True(peersTook < TimeSpan.FromSeconds(5 + 1), $"peers took {peersTook.TotalSeconds:0.0} s (process start included)");
 
         (int sendExit, _, string sendErr, TimeSpan sendTook) = await HostProcess.RunAsync("send", "--to", "survivor", "--discovery", uri, "--timeout", "2", "--", "x");
         Assert.Equal(3, sendExit);
         OneLine(sendErr);
         Assert.Contains(redis.Address, sendErr, StringComparison.Ordinal);
-        Assert.True(sendTook < TimeSpan.FromSeconds(2) + TimeSpan.FromSeconds(1.5), $"send took {sendTook.TotalSeconds:0.0} s (process start included)");
+        // The contract bounds the command by its timeout; from outside, the process's start (up to a
+        // few seconds on a loaded 2-core machine) comes on top.
+        Assert.True(sendTook < TimeSpan.FromSeconds(2 + 3), $"send took {sendTook.TotalSeconds:0.0} s (process start included)");
         Assert.False(run.HasExited, run.Stderr);
 
         // Back, empty: the node publishes itself again without a restart.
