@@ -8,5 +8,11 @@ if (args is ["e2e", .. var rest])
     return await EndToEndCommand.RunAsync(rest).ConfigureAwait(false);
 }
 
+// `redis-load [NODES]`: Redis discovery at steady state, a join's reach and a killed peer's detection.
+if (args is ["redis-load", .. var redisArgs])
+{
+    return await PeerEngine.Benchmarks.Redis.RedisLoadCommand.RunAsync(redisArgs).ConfigureAwait(false);
+}
+
 BenchmarkSwitcher.FromAssembly(typeof(PeerEngine.Benchmarks.BenchmarkConfig).Assembly).Run(args);
 return 0;

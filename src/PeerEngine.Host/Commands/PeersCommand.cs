@@ -9,18 +9,19 @@ internal static class PeersCommand
     public static Command Create()
     {
         Option<string> registry = Settings.Registry();
+        Option<string?> discovery = DiscoveryAccess.Option();
         var json = new Option<bool>("--json") { Description = "One JSON array: id, host, port, pid, lastSeen (unix ms)." };
         var watch = new Option<bool>("--watch") { Description = "Keep listing peers as they join and leave, until Ctrl+C." };
-        var command = new Command("peers", "List the live peers of a registry.") { registry, json, watch };
+        var command = new Command("peers", "List the live peers of a registry.") { registry, discovery, json, watch };
         command.SetAction(async (result, cancellationToken) =>
         {
-            string path = result.GetValue(registry)!;
+            DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
             if (result.GetValue(watch))
             {
-                return await WatchAsync(path, cancellationToken);
+                return where.Redis is null ? await WatchAsync(where.RegistryPath!, cancellationToken) : await WatchRedisAsync(where, cancellationToken);
             }
 
-            IReadOnlyList<PeerRecord> peers = RegistryAccess.Peers(path);
+            IReadOnlyList<PeerRecord> peers = await where.PeersAsync(TimeSpan.FromSeconds(5), cancellationToken);
             if (result.GetValue(json))
             {
                 Console.Out.WriteLine(PeerExport.ToJson(peers));
@@ -38,12 +39,24 @@ internal static class PeersCommand
         return command;
     }
 
+    private static async Task<int> WatchRedisAsync(DiscoveryAccess where, CancellationToken cancellationToken)
+    {
+        await using RedisPeerDiscovery discovery = where.OpenRedis(TimeSpan.FromSeconds(5));
+        await DiscoveryAccess.ReadAsync(discovery, cancellationToken);
+        return await PrintChangesAsync(discovery, cancellationToken);
+    }
+
     private static async Task<int> WatchAsync(string path, CancellationToken cancellationToken)
     {
         using PeerRegistry registry = RegistryAccess.Open(path);
+        return await PrintChangesAsync(registry, cancellationToken);
+    }
+
+    private static async Task<int> PrintChangesAsync(IPeerDiscovery discovery, CancellationToken cancellationToken)
+    {
         try
         {
-            await foreach (PeerSetChange change in registry.WatchAsync(cancellationToken))
+            await foreach (PeerSetChange change in discovery.WatchAsync(cancellationToken))
             {
                 foreach (PeerRecord gone in change.Removed)
                 {

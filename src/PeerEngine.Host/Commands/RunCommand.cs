@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.CommandLine;
 using System.Globalization;
+using System.Net;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -32,6 +33,8 @@ internal static class RunCommand
         Option<string> host = Settings.FromEnvironment("--host", "The address to listen on.", "127.0.0.1", text => text);
         Option<int> port = Settings.Integer("--port", "The TCP port; 0 picks a free one.", 0);
         Option<string> registry = Settings.Registry();
+        Option<string?> discovery = DiscoveryAccess.Option();
+        Option<string?> advertise = Settings.Text("--advertise", "The address other machines dial to reach this node, if not --host: an IP address or a DNS name.");
         Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo.", "echo", text => text);
         handler.AcceptOnlyFromAmong("echo");
         Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path.");
@@ -43,11 +46,12 @@ internal static class RunCommand
 
         var command = new Command("run", "Start a node, publish it, serve until SIGINT or SIGTERM, then stop gracefully.")
         {
-            id, host, port, registry, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
+            id, host, port, registry, discovery, advertise, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             RequireFileLimit();
+            DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
             TimeSpan drainTimeout = Settings.ToTimeSpan(result.GetValue(drain), "--drain-timeout");
             var options = new PeerNodeOptions
             {
@@ -55,7 +59,8 @@ internal static class RunCommand
                 Host = result.GetValue(host)!,
                 Port = result.GetValue(port),
                 UnixSocketPath = result.GetValue(unix),
-                Registry = new PeerRegistryOptions { Path = result.GetValue(registry) },
+                AdvertiseHost = result.GetValue(advertise),
+                Registry = new PeerRegistryOptions { Path = where.RegistryPath },
                 Connections = new PeerConnectionOptions
                 {
                     MaxPayloadLength = result.GetValue(maxPayload),
@@ -70,6 +75,7 @@ internal static class RunCommand
                 [nameof(PeerNodeOptions.NodeId)] = id.Name,
                 [nameof(PeerNodeOptions.Host)] = host.Name,
                 [nameof(PeerNodeOptions.Port)] = port.Name,
+                [nameof(PeerNodeOptions.AdvertiseHost)] = advertise.Name,
                 [nameof(PeerNodeOptions.UnixSocketPath)] = unix.Name,
                 [nameof(PeerConnectionOptions.MaxPayloadLength)] = maxPayload.Name,
                 [nameof(PeerConnectionOptions.HandshakeTimeout)] = handshake.Name,
@@ -77,7 +83,12 @@ internal static class RunCommand
                 [nameof(PeerConnectionOptions.KeepAliveTimeout)] = keepAliveTimeout.Name,
                 [nameof(PeerConnectionOptions.DrainTimeout)] = drain.Name,
             });
-            return await RunAsync(options, drainTimeout, cancellationToken);
+            if (where.Redis is not null)
+            {
+                RequireDialableAddress(options, where);
+            }
+
+            return await RunAsync(options, where, drainTimeout, cancellationToken);
         });
         return command;
     }
@@ -114,7 +125,27 @@ internal static class RunCommand
         }
     }
 
-    private static async Task<int> RunAsync(PeerNodeOptions options, TimeSpan drainTimeout, CancellationToken cancellationToken)
+    /// <summary>
+    /// A store shared by several machines must hold an address they can dial: a wildcard host needs
+    /// --advertise, and a loopback one is refused unless Redis itself is on this machine only.
+    /// </summary>
+    private static void RequireDialableAddress(PeerNodeOptions options, DiscoveryAccess where)
+    {
+        string published = options.AdvertiseHost ?? options.Host;
+        IPAddress? address = IPAddress.TryParse(published.Trim('[', ']'), out IPAddress? parsed) ? parsed : null;
+        if (options.AdvertiseHost is null && address is not null && (address.Equals(IPAddress.Any) || address.Equals(IPAddress.IPv6Any)))
+        {
+            throw CliException.Usage($"--host {options.Host} listens on every interface: with --discovery redis://, --advertise must name the address other machines dial");
+        }
+
+        bool loopback = address is not null ? IPAddress.IsLoopback(address) : published.Equals("localhost", StringComparison.OrdinalIgnoreCase);
+        if (loopback && !where.RedisIsLocal())
+        {
+            throw CliException.Usage($"{(options.AdvertiseHost is null ? "--host" : "--advertise")} {published} is a loopback address, which other machines sharing Redis at {where.Redis!.Configuration} cannot dial; use --advertise with this machine's address");
+        }
+    }
+
+    private static async Task<int> RunAsync(PeerNodeOptions options, DiscoveryAccess where, TimeSpan drainTimeout, CancellationToken cancellationToken)
     {
         HostApplicationBuilder builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
@@ -126,18 +157,33 @@ internal static class RunCommand
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting", LogLevel.None);
         builder.Services.Configure<ConsoleLifetimeOptions>(lifetime => lifetime.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = drainTimeout + TimeSpan.FromSeconds(5));
-        builder.Services.AddPeerEngine(node =>
+        IPeerEngineBuilder engine = builder.Services.AddPeerEngine(node =>
         {
             node.NodeId = options.NodeId;
             node.Host = options.Host;
             node.Port = options.Port;
+            node.AdvertiseHost = options.AdvertiseHost;
             node.UnixSocketPath = options.UnixSocketPath;
             node.Registry = options.Registry;
             node.Connections = options.Connections;
         }).HandleRequests(Echo);
 
-        // A foreign or corrupt registry is bad input, found before anything starts.
-        RegistryAccess.Open(options.Registry.Path!).Dispose();
+        if (where.Redis is { } redis)
+        {
+            // Redis that cannot be reached is waited for: the node is published (and its listening
+            // line printed) once it answers.
+            engine.UseRedisDiscovery(o =>
+            {
+                o.Configuration = redis.Configuration;
+                o.Cluster = redis.Cluster;
+            });
+        }
+        else
+        {
+            // A foreign or corrupt registry is bad input, found before anything starts.
+            RegistryAccess.Open(options.Registry.Path!).Dispose();
+        }
+
         using IHost host = builder.Build();
         try
         {
@@ -150,6 +196,11 @@ internal static class RunCommand
         catch (IOException e) when (e.InnerException is System.Net.Sockets.SocketException socket)
         {
             throw CliException.Usage($"cannot listen on {Endpoints.Format(options.Host, options.Port)}: {socket.Message}");
+        }
+        catch (ArgumentException e) when (where.Redis is not null)
+        {
+            // The discovery refused the address to publish (see RequireDialableAddress).
+            throw CliException.Usage(RegistryAccess.OneLine(e.Message));
         }
 
         PeerNode node = host.Services.GetRequiredService<PeerNode>();

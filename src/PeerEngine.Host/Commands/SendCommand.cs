@@ -18,6 +18,7 @@ internal static class SendCommand
     {
         var to = new Option<string>("--to") { Description = "The peer's id, or its address: HOST:PORT, [IPv6]:PORT or unix:PATH (reached without the registry).", Required = true };
         Option<string> registry = Settings.Registry();
+        Option<string?> discovery = DiscoveryAccess.Option();
         Option<double> timeout = Settings.Seconds("--timeout", "Bound on the whole exchange, connect included", 5);
         var message = new Argument<string>("message") { Description = "The request payload, as UTF-8." };
         var count = new Option<int>("--count") { Description = "Send the message this many times and print a latency summary (Ctrl+C: the summary so far).", DefaultValueFactory = _ => 1 };
@@ -33,28 +34,40 @@ internal static class SendCommand
             "Send MESSAGE as a request to peer ID (or the node at an address) and print the response. Ctrl+C or SIGTERM stops it gracefully (GOODBYE), " +
             "with --count after printing the summary of the requests finished so far, and the exit code is 130.")
         {
-            to, registry, timeout, count, concurrency, transport, message,
+            to, registry, discovery, timeout, count, concurrency, transport, message,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             string peerId = result.GetValue(to)!;
-            string path = result.GetValue(registry)!;
+            DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
             TimeSpan limit = Settings.ToTimeSpan(result.GetValue(timeout), "--timeout");
             byte[] payload = Encoding.UTF8.GetBytes(result.GetValue(message)!);
 
-            // A node id has no ':' in it; an address always has.
+            // A node id has no ':' in it; an address always has, and needs no discovery.
             string via = result.GetValue(transport)!;
             PeerAddress? address = null;
+            RedisPeerDiscovery? redis = null;
             if (peerId.Contains(':', StringComparison.Ordinal))
             {
                 address = ParseAddress(peerId);
             }
-            else if (RegistryAccess.Peers(path).FirstOrDefault(p => p.Id == peerId) is not { Id: not null } peer)
-            {
-                throw CliException.Usage($"no live peer '{peerId}' in registry {path}");
-            }
             else
             {
+                // Redis is read once here, within the timeout; the client node then starts from that set.
+                redis = where.Redis is null ? null : where.OpenRedis(limit);
+            }
+
+            await using RedisPeerDiscovery? ownedRedis = redis;
+            if (address is null)
+            {
+                IReadOnlyList<PeerRecord> peers = redis is null
+                    ? RegistryAccess.Peers(where.RegistryPath!)
+                    : await DiscoveryAccess.ReadAsync(redis, cancellationToken);
+                if (peers.FirstOrDefault(p => p.Id == peerId) is not { Id: not null } peer)
+                {
+                    throw CliException.Usage($"no live peer '{peerId}' in {where.Describe()}");
+                }
+
                 via = Via(peer, via);
             }
 
@@ -67,12 +80,15 @@ internal static class SendCommand
                 throw CliException.Usage("--count and --concurrency must be at least 1");
             }
 
-            await using var client = new PeerNode(new PeerNodeOptions
-            {
-                Listen = false,
-                Registry = new PeerRegistryOptions { Path = path },
-                PreferUnixSockets = via == "unix",
-            });
+            await using var client = new PeerNode(
+                new PeerNodeOptions
+                {
+                    Listen = false,
+                    Discover = address is null,
+                    Registry = new PeerRegistryOptions { Path = where.RegistryPath },
+                    PreferUnixSockets = via == "unix",
+                },
+                redis);
             try
             {
                 await client.StartAsync(cancellationToken);

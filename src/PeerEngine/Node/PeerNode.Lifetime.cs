@@ -183,7 +183,20 @@ public sealed partial class PeerNode
 
     private PeerAnnouncement Announcement()
     {
-        // The registry is this machine's: a node bound to every interface is reached on loopback.
+        if (_options.AdvertiseHost is { } advertised)
+        {
+            return new PeerAnnouncement
+            {
+                Id = Id,
+                Host = advertised,
+                Port = TcpEndPoint!.Port,
+                Transport = PeerTransport.Tcp,
+                UnixPath = UnixSocketPath,
+            };
+        }
+
+        // Without an advertised host the registry is taken to be this machine's: a node bound to every
+        // interface is reached on loopback.
         IPAddress address = TcpEndPoint!.Address;
         if (address.Equals(IPAddress.Any))
         {

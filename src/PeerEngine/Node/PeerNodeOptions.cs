@@ -12,6 +12,15 @@ public sealed class PeerNodeOptions
     /// <summary>The address to listen on for TCP. Default 127.0.0.1; use "::1" for IPv6, "0.0.0.0" for every interface.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
+    /// <summary>
+    /// The host other peers dial to reach this node, as published to discovery: an IP address or a
+    /// DNS name (resolved by each peer when it dials). Default <see langword="null"/>: the address
+    /// listened on, a wildcard one published as loopback, which only a machine-local registry can
+    /// use. A discovery shared by several machines needs it whenever <see cref="Host"/> is a wildcard
+    /// or loopback address.
+    /// </summary>
+    public string? AdvertiseHost { get; set; }
+
     /// <summary>The TCP port; 0 picks a free one. Default 0.</summary>
     public int Port { get; set; }
 
@@ -60,6 +69,11 @@ public sealed class PeerNodeOptions
             throw new ArgumentException($"Option {nameof(Host)} must be an IP address, not '{Host}'.", nameof(Host));
         }
 
+        if (AdvertiseHost is not null && !IsDialableHost(AdvertiseHost))
+        {
+            throw new ArgumentException($"Option {nameof(AdvertiseHost)} must be an IP address or a DNS name that peers can dial, not '{AdvertiseHost}'.", nameof(AdvertiseHost));
+        }
+
         if (Port is < 0 or > 65535)
         {
             throw new ArgumentException($"Option {nameof(Port)} must be 0 to 65535, not {Port}.", nameof(Port));
@@ -69,5 +83,17 @@ public sealed class PeerNodeOptions
         Listener.Validate();
         Pool.Validate();
         Registry.Validate();
+    }
+
+    // A wildcard address names no machine: a peer that dials it reaches itself.
+    private static bool IsDialableHost(string host)
+    {
+        string bare = host.Length > 2 && host[0] == '[' && host[^1] == ']' ? host[1..^1] : host;
+        if (System.Net.IPAddress.TryParse(bare, out System.Net.IPAddress? address))
+        {
+            return !address.Equals(System.Net.IPAddress.Any) && !address.Equals(System.Net.IPAddress.IPv6Any);
+        }
+
+        return bare == host && Uri.CheckHostName(host) == UriHostNameType.Dns;
     }
 }

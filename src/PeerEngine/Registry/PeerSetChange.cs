@@ -3,8 +3,15 @@ namespace PeerEngine;
 /// <summary>A change in the set of live peers, as seen by <see cref="IPeerDiscovery.WatchAsync"/>.</summary>
 public sealed class PeerSetChange
 {
-    internal PeerSetChange(IReadOnlyList<PeerRecord> peers, IReadOnlyList<PeerRecord> added, IReadOnlyList<PeerRecord> removed)
+    /// <summary>Describes a change; for discovery backends, which yield it from <see cref="IPeerDiscovery.WatchAsync"/>.</summary>
+    /// <param name="peers">All live peers after the change.</param>
+    /// <param name="added">Peers that appeared.</param>
+    /// <param name="removed">Peers that left.</param>
+    public PeerSetChange(IReadOnlyList<PeerRecord> peers, IReadOnlyList<PeerRecord> added, IReadOnlyList<PeerRecord> removed)
     {
+        ArgumentNullException.ThrowIfNull(peers);
+        ArgumentNullException.ThrowIfNull(added);
+        ArgumentNullException.ThrowIfNull(removed);
         Peers = peers;
         Added = added;
         Removed = removed;
