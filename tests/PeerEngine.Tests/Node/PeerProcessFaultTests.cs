@@ -29,7 +29,7 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         await using var cluster = new NodeCluster();
         PeerNode client = await cluster.StartAsync("client", o => o.Connections.RequestTimeout = RequestTimeout);
         using ChildProcess victim = await StartPeerAsync(cluster, client, "victim");
-        var load = new RequestLoad(client, "victim", Workers, RequestTimeout, Grace);
+        await using var load = new RequestLoad(client, "victim", Workers, RequestTimeout, Grace);
         await Eventually.TrueAsync(() => load.Count(RequestLoad.AnswerFrom("victim")) >= 500, "the load is answered");
         Assert.InRange(client.RequestsInFlight, 1, Workers);
 
@@ -69,7 +69,7 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         await using var cluster = new NodeCluster();
         PeerNode client = await cluster.StartAsync("client", o => o.Connections.RequestTimeout = RequestTimeout);
         using ChildProcess frozen = await StartPeerAsync(cluster, client, "frozen");
-        var load = new RequestLoad(client, "frozen", Workers, RequestTimeout, Grace);
+        await using var load = new RequestLoad(client, "frozen", Workers, RequestTimeout, Grace);
         await Eventually.TrueAsync(() => load.Count(RequestLoad.AnswerFrom("frozen")) >= 500, "the load is answered");
 
         TimeSpan stoppedAt = load.Elapsed;
