@@ -80,7 +80,7 @@ for target in "${selected[@]}"; do
   fi
 
   echo "Fuzzing $target for ${seconds}s..."
-  # -t: a hang is an input that runs for 5 s. An input takes about 0.1 ms (1 ms for the registry);
+  # -t: a hang is an input that runs for 5 s. An input takes about 0.1 ms (0.2 to 1 ms for the registry);
   # the margin is for a first run that compiles new code on two busy cores, never for real work.
   status=0
   nice -n 10 afl-fuzz -i "$seeds" -o "$findings" -t 5000 -m none -V "$seconds" \

@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
 
+using Microsoft.Win32.SafeHandles;
+
 using PeerEngine.Registry;
 using PeerEngine.Registry.Internal;
 
@@ -20,7 +22,17 @@ namespace PeerEngine.Fuzz.Targets;
 /// would stop at a checksum; with them it reaches the checks of the fields themselves.
 /// The clock is fixed at <see cref="Now"/>, the time the seed registries were written at, so the
 /// heartbeats of their slots are fresh and mutations reach the live-peer paths, not only the
-/// expired ones. The file lives in a private temporary folder, rewritten for every input.
+/// expired ones.
+/// <para>
+/// Only what the registry does is paid per input. The file lives in a private folder on tmpfs
+/// (<c>/dev/shm</c>) when the machine has one: on the disk's file system, truncating, rewriting and
+/// mapping the file costs about 0.8 ms of the 1 ms an input takes (the seeds in a loop on the
+/// shared 2-core machine: 810 µs per input in /tmp, 175 µs in /dev/shm). The input is written
+/// through one descriptor the target keeps for its life (truncated to the input's length, then
+/// overwritten), and the untouched check reads back through it: no open, lock and close of the
+/// file per input besides the registry's own, which are what is under test. That descriptor is
+/// never closed while a registry is open, so it cannot drop the registry's fcntl locks.
+/// </para>
 /// </remarks>
 public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
 {
@@ -29,12 +41,27 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
 
     private static readonly PeerAnnouncement Newcomer = new() { Id = "fuzz-newcomer", Host = "127.0.0.1", Port = 4000 };
 
-    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("peerengine-fuzz-");
+    // Where the private folder goes when the machine has it: memory, not a disk.
+    private const string Tmpfs = "/dev/shm";
+
+    private readonly DirectoryInfo _folder;
+    private readonly SafeFileHandle _file;
+    private byte[] _readBack = new byte[64 * 1024];
+
+    /// <summary>Creates the private folder and the file every input is written to.</summary>
+    public RegistryFileTarget()
+    {
+        _folder = Directory.Exists(Tmpfs)
+            ? Directory.CreateDirectory(Path.Combine(Tmpfs, $"peerengine-fuzz-{Guid.NewGuid():N}"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute)
+            : Directory.CreateTempSubdirectory("peerengine-fuzz-");
+        FilePath = Path.Combine(_folder.FullName, "registry.bin");
+        _file = File.OpenHandle(FilePath, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.ReadWrite);
+    }
 
     /// <inheritdoc />
     public string Name => "registry";
 
-    private string FilePath => Path.Combine(_folder.FullName, "registry.bin");
+    private string FilePath { get; }
 
     /// <summary>Builds the input this target reads: the file, with its checksums fixed up or not.</summary>
     public static byte[] Recipe(bool fixHeaderChecksum, bool fixSlotChecksums, ReadOnlySpan<byte> file) =>
@@ -53,7 +80,8 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
             FixChecksums(file, fixHeader: (input[0] & 1) != 0, fixSlots: (input[0] & 2) != 0);
         }
 
-        File.WriteAllBytes(FilePath, file);
+        RandomAccess.SetLength(_file, file.Length);
+        RandomAccess.Write(_file, file, fileOffset: 0);
         try
         {
             ReadAndWrite();
@@ -61,7 +89,7 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
         catch (RegistryFormatException refused)
         {
             CheckMessage(refused);
-            Check(File.ReadAllBytes(FilePath).AsSpan().SequenceEqual(file), "a file refused as unreadable is left untouched");
+            Check(ReadBack().SequenceEqual(file), "a file refused as unreadable is left untouched");
         }
         catch (PeerRegistryException failed)
         {
@@ -70,7 +98,35 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => _folder.Delete(recursive: true);
+    public void Dispose()
+    {
+        _file.Dispose();
+        _folder.Delete(recursive: true);
+    }
+
+    /// <summary>The whole file as it is now.</summary>
+    private ReadOnlySpan<byte> ReadBack()
+    {
+        long length = RandomAccess.GetLength(_file);
+        if (_readBack.Length < length)
+        {
+            _readBack = new byte[length];
+        }
+
+        int total = 0;
+        while (total < length)
+        {
+            int read = RandomAccess.Read(_file, _readBack.AsSpan(total, (int)length - total), total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return _readBack.AsSpan(0, total);
+    }
 
     private static void FixChecksums(Span<byte> file, bool fixHeader, bool fixSlots)
     {
@@ -89,7 +145,7 @@ public sealed class RegistryFileTarget : IFuzzTarget, IDisposable
     private void ReadAndWrite()
     {
         using PeerRegistry registry = Open(FilePath, capacityIfCreating: 4);
-        long fileSlots = (new FileInfo(FilePath).Length - RegistryLayout.HeaderSize) / RegistryLayout.SlotSize;
+        long fileSlots = (RandomAccess.GetLength(_file) - RegistryLayout.HeaderSize) / RegistryLayout.SlotSize;
         Check(registry.Capacity >= 1 && registry.Capacity <= fileSlots, $"capacity {registry.Capacity} fits the file's {fileSlots} slots");
 
         CheckScan(registry);

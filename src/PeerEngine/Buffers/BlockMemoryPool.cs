@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 
 namespace PeerEngine.Buffers;
 
@@ -30,6 +31,10 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
 
     private readonly BlockStack[] _stacks = new BlockStack[Sizes];
 
+    // Diagnostics mode only: where each block still out was rented, so that a leak names its pipe
+    // and its path (a count alone says only that blocks are missing). Null otherwise: no cost.
+    private readonly ConcurrentDictionary<Block, StackTrace>? _rentedAt = PoolDiagnostics.Enabled ? new() : null;
+
     internal BlockMemoryPool()
     {
         for (int i = 0; i < Sizes; i++)
@@ -59,10 +64,38 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
         if (PoolDiagnostics.Enabled)
         {
             Counters.Rented();
+            Block block = _stacks[size].Rent();
+            _rentedAt![block] = new StackTrace(1, fNeedFileInfo: false);
+            return block;
         }
 
         return _stacks[size].Rent();
     }
+
+    /// <summary>
+    /// Diagnostics mode: the blocks rented and not returned, grouped by the stack that rented them,
+    /// most frequent first; empty when the mode is off. Read it once the pool is quiet: a block
+    /// rented or returned meanwhile may or may not be listed.
+    /// </summary>
+    public IReadOnlyList<string> DescribeOutstanding()
+    {
+        if (_rentedAt is null)
+        {
+            return [];
+        }
+
+        return
+        [
+            .. _rentedAt
+                .Select(pair => (Length: pair.Key.Length, Stack: pair.Value.ToString()))
+                .GroupBy(rent => rent)
+                .OrderByDescending(group => group.Count())
+                .Select(group => $"{group.Count()} block(s) of {group.Key.Length / 1024} KiB rented at{Environment.NewLine}{group.Key.Stack}"),
+        ];
+    }
+
+    /// <summary>Diagnostics mode: forgets where <paramref name="block"/> was rented, before it can be rented again.</summary>
+    private void Returning(Block block) => _rentedAt?.TryRemove(block, out _);
 
     protected override void Dispose(bool disposing)
     {
@@ -78,7 +111,7 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
 
         public int BlockLength => blockLength;
 
-        public PoolCounters Counters => pool.Counters;
+        public BlockMemoryPool Pool => pool;
 
         public Block Rent()
         {
@@ -114,6 +147,8 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
     {
         private int _rented;
 
+        public int Length => array.Length;
+
         public Memory<byte> Memory => _rented != 0 ? array : throw new ObjectDisposedException(nameof(Block));
 
         public void MarkRented() => _rented = 1;
@@ -139,12 +174,13 @@ internal sealed class BlockMemoryPool : MemoryPool<byte>
         {
             if (Interlocked.Exchange(ref _rented, 0) != 0)
             {
-                stack.Counters.Returned();
+                stack.Pool.Returning(this);
+                stack.Pool.Counters.Returned();
                 stack.Return(this);
             }
             else
             {
-                stack.Counters.ReturnedTwice(stack.ToString());
+                stack.Pool.Counters.ReturnedTwice(stack.ToString());
             }
         }
     }

@@ -89,6 +89,10 @@ internal sealed partial class PeerConnection
             failure = e;
         }
 
+        // This loop is the input's only reader. A read that fails (a reset, an abort) does not end
+        // the reader, and a pipe gives its blocks back only once both ends are complete: the unread
+        // part of a frame and the buffer of the receive that failed would stay rented for good.
+        await input.CompleteAsync().ConfigureAwait(false);
         await FinishAsync(failure).ConfigureAwait(false);
     }
 

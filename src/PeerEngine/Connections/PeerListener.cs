@@ -170,6 +170,7 @@ internal sealed class PeerListener : IAsyncDisposable
                 _settings.Metrics.RejectedConnections.Add(1);
                 PeerEngineLog.ConnectionRejected(_settings.Logger, transport.RemoteEndPoint, active, _options.MaxConnections);
                 transport.Abort();
+                transport.Input.Complete(); // no connection will read it: its pipe's blocks go back
                 _ = transport.DisposeAsync().AsTask();
                 return;
             }

@@ -12,6 +12,8 @@ namespace PeerEngine.Transport;
 /// Completing <see cref="Output"/> is a graceful end of sending (the transport flushes, then shuts its
 /// sending side down). The peer's end of sending completes <see cref="Input"/> normally; a reset
 /// completes it with a <see cref="ConnectionResetException"/>.
+/// Whoever reads <see cref="Input"/> completes it when done, on every path, a failed read included:
+/// a pipe returns its blocks to the pool only once both of its ends are complete.
 /// </remarks>
 internal abstract class TransportConnection : IAsyncDisposable
 {

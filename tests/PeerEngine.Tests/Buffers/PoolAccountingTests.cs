@@ -48,6 +48,21 @@ public sealed class BlockPoolAccountingTests : IDisposable
     }
 
     [Fact]
+    public void The_blocks_still_out_are_listed_with_the_stack_that_rented_them()
+    {
+        IMemoryOwner<byte> returned = _pool.Rent(4096);
+        IMemoryOwner<byte> kept = _pool.Rent(16384);
+        returned.Dispose();
+
+        string outstanding = Assert.Single(_pool.DescribeOutstanding());
+        Assert.StartsWith("1 block(s) of 16 KiB rented at", outstanding, StringComparison.Ordinal);
+        Assert.Contains(nameof(The_blocks_still_out_are_listed_with_the_stack_that_rented_them), outstanding, StringComparison.Ordinal);
+
+        kept.Dispose();
+        Assert.Empty(_pool.DescribeOutstanding());
+    }
+
+    [Fact]
     public void A_block_disposed_twice_is_recorded_with_its_stack_and_handed_out_once()
     {
         IMemoryOwner<byte> block = _pool.Rent(4096);

@@ -29,7 +29,7 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         await using var cluster = new NodeCluster();
         PeerNode client = await cluster.StartAsync("client", o => o.Connections.RequestTimeout = RequestTimeout);
         using ChildProcess victim = await StartPeerAsync(cluster, client, "victim");
-        var load = new RequestLoad(client, "victim", Workers, RequestTimeout, Grace);
+        await using var load = new RequestLoad(client, "victim", Workers, RequestTimeout, Grace);
         await Eventually.TrueAsync(() => load.Count(RequestLoad.AnswerFrom("victim")) >= 500, "the load is answered");
         // Between one batch of answers and the workers' next requests, none may be in flight for an instant.
         await Eventually.TrueAsync(() => client.RequestsInFlight is >= 1 and <= Workers, "the load's requests are in flight");
@@ -70,7 +70,7 @@ public sealed class PeerProcessFaultTests(ITestOutputHelper output)
         await using var cluster = new NodeCluster();
         PeerNode client = await cluster.StartAsync("client", o => o.Connections.RequestTimeout = RequestTimeout);
         using ChildProcess frozen = await StartPeerAsync(cluster, client, "frozen");
-        var load = new RequestLoad(client, "frozen", Workers, RequestTimeout, Grace);
+        await using var load = new RequestLoad(client, "frozen", Workers, RequestTimeout, Grace);
         await Eventually.TrueAsync(() => load.Count(RequestLoad.AnswerFrom("frozen")) >= 500, "the load is answered");
 
         TimeSpan stoppedAt = load.Elapsed;

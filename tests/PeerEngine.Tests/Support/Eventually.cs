@@ -11,6 +11,24 @@ internal static class Eventually
     public static async Task TrueAsync(Func<bool> condition, string what, TimeSpan? within = null) =>
         await WaitUntilAsync(condition, within ?? TimeSpan.FromSeconds(10), what);
 
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds; on a timeout the failure says <paramref name="describe"/>,
+    /// evaluated then, so that it shows the state the wait gave up on rather than the state it began with.
+    /// </summary>
+    public static async Task TrueAsync(Func<bool> condition, Func<string> describe, TimeSpan within)
+    {
+        var clock = Stopwatch.StartNew();
+        while (!condition())
+        {
+            if (clock.Elapsed > within)
+            {
+                Assert.Fail($"Timed out after {within.TotalSeconds:0.0} s waiting until {describe()}.");
+            }
+
+            await Task.Delay(Poll);
+        }
+    }
+
     /// <summary>Returns how long it took for <paramref name="condition"/> to hold; fails the test at <paramref name="deadline"/>.</summary>
     public static async Task<TimeSpan> WaitUntilAsync(Func<bool> condition, TimeSpan deadline, string what)
     {

@@ -16,8 +16,10 @@ namespace PeerEngine.Tests.Support;
 /// A completion delivered to the wrong request (a pooled completion source completed twice, an answer
 /// matched to the wrong id) shows as a payload that is not the request's own, or as the
 /// <see cref="InvalidOperationException"/> a reused completion source throws: both are violations.
+/// Hold it with <c>await using</c>: a failed assertion then still stops the loops, which would
+/// otherwise keep sending into the tests that run after it.
 /// </remarks>
-internal sealed class RequestLoad
+internal sealed class RequestLoad : IAsyncDisposable
 {
     private static readonly TimeSpan RetryPause = TimeSpan.FromMilliseconds(10);
 
@@ -80,21 +82,39 @@ internal sealed class RequestLoad
     /// <summary>Every outcome and its count, for the test's output.</summary>
     public string Describe() => string.Join(", ", _outcomes.OrderBy(o => o.Key, StringComparer.Ordinal).Select(o => $"{o.Key}: {o.Value} (first at {_firstSeen[o.Key].TotalSeconds:0.000} s, longest {_longest[o.Key].TotalMilliseconds:0} ms)"));
 
+    /// <summary>Whether any loop is still running.</summary>
+    public bool IsRunning => _workers.Any(worker => !worker.IsCompleted);
+
     /// <summary>Stops the loops and waits for the requests in flight; fails the test if any is still not ended past its bound.</summary>
     public async Task StopAsync()
     {
-        _stopping = true;
-        try
-        {
-            await Task.WhenAll(_workers).WaitAsync(_bound + TimeSpan.FromSeconds(5));
-        }
-        catch (TimeoutException)
+        if (!await TryStopAsync())
         {
             TimeSpan now = _clock.Elapsed;
             Assert.Fail($"requests hang: {string.Join("; ", _inFlight.Values.Select(s => $"to {s.Target} for {(now - s.At).TotalSeconds:0.0} s"))}");
         }
 
         Assert.Empty(_inFlight);
+    }
+
+    /// <summary>
+    /// Stops the loops and waits, within the same bound, for the requests in flight, checking nothing:
+    /// the test has either checked with <see cref="StopAsync"/> already or is failing.
+    /// </summary>
+    public async ValueTask DisposeAsync() => await TryStopAsync();
+
+    private async Task<bool> TryStopAsync()
+    {
+        _stopping = true;
+        try
+        {
+            await Task.WhenAll(_workers).WaitAsync(_bound + TimeSpan.FromSeconds(5));
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 
     private async Task WorkAsync(int worker)
