@@ -41,7 +41,6 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     {
         _transport = transport;
         Role = role;
-        LocalNodeId = settings.LocalNodeId;
         _settings = settings;
         _timers = new ConnectionTimers(settings.Time, settings.Options);
         _sender = new FrameSender(transport.Output, _shutdown);
@@ -55,7 +54,7 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     public ConnectionRole Role { get; }
 
     /// <summary>This node's id, sent in its HELLO.</summary>
-    public string LocalNodeId { get; }
+    public string LocalNodeId => _settings.LocalNodeId;
 
     /// <summary>The peer's node id, known once the handshake is complete (empty before).</summary>
     public string RemoteNodeId { get; private set; } = string.Empty;
