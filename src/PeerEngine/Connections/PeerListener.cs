@@ -169,9 +169,7 @@ internal sealed class PeerListener : IAsyncDisposable
                 Interlocked.Increment(ref _rejected);
                 _settings.Metrics.RejectedConnections.Add(1);
                 PeerEngineLog.ConnectionRejected(_settings.Logger, transport.RemoteEndPoint, active, _options.MaxConnections);
-                transport.Abort();
-                transport.Input.Complete(); // no connection will read it: its pipe's blocks go back
-                _ = transport.DisposeAsync().AsTask();
+                _ = transport.DiscardAsync().AsTask();
                 return;
             }
 
@@ -232,8 +230,7 @@ internal sealed class PeerListener : IAsyncDisposable
             if (wrapped is not null)
             {
                 // Stopped while the middleware ran: the connection is closed, not served.
-                wrapped.Abort();
-                await wrapped.DisposeAsync().ConfigureAwait(false);
+                await wrapped.DiscardAsync().ConfigureAwait(false);
             }
 
             return;

@@ -34,4 +34,16 @@ internal abstract class TransportConnection : IAsyncDisposable
 
     /// <summary>Waits for both directions to end, then releases the connection's resources.</summary>
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>
+    /// Closes a connection that no protocol reads (refused, or given up before the protocol started):
+    /// tears it down, and completes its input, whose pipe gives its blocks back only once both its ends
+    /// are complete.
+    /// </summary>
+    public async ValueTask DiscardAsync()
+    {
+        Abort();
+        await Input.CompleteAsync().ConfigureAwait(false);
+        await DisposeAsync().ConfigureAwait(false);
+    }
 }

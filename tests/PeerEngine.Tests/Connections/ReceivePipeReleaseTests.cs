@@ -6,7 +6,9 @@ using PeerEngine.Connections;
 using PeerEngine.Framing;
 using PeerEngine.Tests.Buffers;
 using PeerEngine.Tests.Support;
+using PeerEngine.Connections.Internal;
 using PeerEngine.Transport;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Connections;
 
@@ -160,5 +162,36 @@ public sealed class ReceivePipeReleaseSocketTests
 
         Assert.Equal(1, listener.RejectedConnections);
         await PoolQuiet.BlocksBackAsync(before);
+    }
+
+    [Fact]
+    public async Task A_connection_whose_middleware_fails_returns_the_buffer_its_receive_held()
+    {
+        var options = new PeerConnectionOptions { WaitForDataBeforeAllocatingBuffer = false };
+        using var settings = new ConnectionSettings("server", options, new ConnectionHandlers(Handlers.Echo, null), middleware: [new Refusing()]);
+        await using PeerListener listener = PeerListener.Start(new SocketTransport(settings.Transport), new IPEndPoint(IPAddress.Loopback, 0), settings);
+        long before = await PoolQuiet.SettledBlocksAsync();
+
+        try
+        {
+            await using RawPeer refused = await RawPeer.ConnectAsync(listener.EndPoint);
+            await refused.ExpectClosedAsync();
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // The discarded connection is aborted: the peer may see a reset rather than a close.
+        }
+
+        Assert.Empty(listener.Connections);
+        await PoolQuiet.BlocksBackAsync(before);
+    }
+
+    private sealed class Refusing : IConnectionMiddleware
+    {
+        public ValueTask<TransportConnection> OnAcceptedAsync(TransportConnection connection, CancellationToken cancellationToken) =>
+            ValueTask.FromException<TransportConnection>(new InvalidOperationException("refused by the test"));
+
+        public ValueTask<TransportConnection> OnConnectedAsync(TransportConnection connection, EndPoint remote, CancellationToken cancellationToken) =>
+            ValueTask.FromResult(connection);
     }
 }

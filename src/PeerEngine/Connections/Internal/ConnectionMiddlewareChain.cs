@@ -25,8 +25,7 @@ internal static class ConnectionMiddlewareChain
             }
             catch
             {
-                connection.Abort();
-                await connection.DisposeAsync().ConfigureAwait(false);
+                await connection.DiscardAsync().ConfigureAwait(false);
                 throw;
             }
         }

@@ -36,7 +36,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private readonly PeerRequest _request = new();
     private readonly PeerMessage _message = new();
     private readonly Action _onRunCompleted;
-    private PeerConnection? _connection;
+    private InboundDispatcher? _dispatcher;
     private PooledBuffer? _payload;
     private PooledBuffer? _response;
     private uint _correlationId;
@@ -48,21 +48,21 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     /// <summary>The next item of the same batch.</summary>
     internal InboundWork? Next { get; set; }
 
-    public static InboundWork ForRequest(PeerConnection connection, uint correlationId, in ReadOnlySequence<byte> payload)
+    public static InboundWork ForRequest(InboundDispatcher dispatcher, string peerId, uint correlationId, in ReadOnlySequence<byte> payload)
     {
-        InboundWork work = Rent(connection, payload, isRequest: true);
+        InboundWork work = Rent(dispatcher, payload, isRequest: true);
         work._correlationId = correlationId;
         work._response = PooledBuffer.Rent();
-        work._request.PeerId = connection.RemoteNodeId;
+        work._request.PeerId = peerId;
         work._request.Payload = work._payload!.WrittenMemory;
         work._request.Response = work._response;
         return work;
     }
 
-    public static InboundWork ForMessage(PeerConnection connection, in ReadOnlySequence<byte> payload)
+    public static InboundWork ForMessage(InboundDispatcher dispatcher, string peerId, in ReadOnlySequence<byte> payload)
     {
-        InboundWork work = Rent(connection, payload, isRequest: false);
-        work._message.PeerId = connection.RemoteNodeId;
+        InboundWork work = Rent(dispatcher, payload, isRequest: false);
+        work._message.PeerId = peerId;
         work._message.Payload = work._payload!.WrittenMemory;
         return work;
     }
@@ -104,10 +104,10 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
     }
 
-    private static InboundWork Rent(PeerConnection connection, in ReadOnlySequence<byte> payload, bool isRequest)
+    private static InboundWork Rent(InboundDispatcher dispatcher, in ReadOnlySequence<byte> payload, bool isRequest)
     {
         InboundWork work = Pool.Get();
-        work._connection = connection;
+        work._dispatcher = dispatcher;
         work._isRequest = isRequest;
         work._payload = PooledBuffer.CopyOf(payload);
         return work;
@@ -116,45 +116,45 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask AnswerRequestAsync()
     {
-        PeerConnection connection = _connection!;
+        InboundDispatcher dispatcher = _dispatcher!;
         try
         {
             bool handled;
             try
             {
-                await connection.RequestHandler!(_request, connection.Lifetime).ConfigureAwait(false);
+                await dispatcher.RequestHandler!(_request, dispatcher.Lifetime).ConfigureAwait(false);
                 handled = true;
             }
             catch (Exception e)
             {
                 // Whatever the handler throws, and whenever: it is reported here and nowhere else.
-                ReportHandlerFailure(connection, e, isRequest: true);
+                ReportHandlerFailure(dispatcher, e, isRequest: true);
                 handled = false;
             }
 
-            if (connection.Lifetime.IsCancellationRequested)
+            if (dispatcher.Lifetime.IsCancellationRequested)
             {
                 return; // the connection has ended: there is nobody to answer
             }
 
             ReadOnlyMemory<byte> response = _response!.WrittenMemory;
-            if (!handled || response.Length > connection.MaxPayloadLength)
+            if (!handled || response.Length > dispatcher.MaxPayloadLength)
             {
-                connection.Metrics.Error(ErrorCode.HandlerFailed, sent: true);
+                dispatcher.Metrics.Error(ErrorCode.HandlerFailed, sent: true);
             }
 
             if (!handled)
             {
                 // Rule 7: ERROR 5, and nothing of the exception reaches the peer.
-                await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, HandlerFailedMessage)).ConfigureAwait(false);
+                await dispatcher.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, HandlerFailedMessage)).ConfigureAwait(false);
             }
-            else if (response.Length > connection.MaxPayloadLength)
+            else if (response.Length > dispatcher.MaxPayloadLength)
             {
-                await connection.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, ResponseTooLargeMessage)).ConfigureAwait(false);
+                await dispatcher.WriteAnswerAsync(new ErrorFrame(_correlationId, ErrorCode.HandlerFailed, ResponseTooLargeMessage)).ConfigureAwait(false);
             }
             else
             {
-                await connection.WriteAnswerAsync(new DataFrame(FrameKind.Response, _correlationId, response)).ConfigureAwait(false);
+                await dispatcher.WriteAnswerAsync(new DataFrame(FrameKind.Response, _correlationId, response)).ConfigureAwait(false);
             }
         }
         catch (Exception e) when (e is PeerException or OperationCanceledException)
@@ -164,29 +164,29 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         catch (Exception e)
         {
             // Nothing that answering does may reach the thread pool: that would end the process.
-            PeerEngineLog.InboundWorkFailed(connection.Logger, connection, e);
+            PeerEngineLog.InboundWorkFailed(dispatcher.Logger, dispatcher.Connection, e);
         }
         finally
         {
-            connection.OnInboundFinished();
+            dispatcher.OnFinished();
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask HandleMessageAsync()
     {
-        PeerConnection connection = _connection!;
+        InboundDispatcher dispatcher = _dispatcher!;
         try
         {
-            await connection.MessageHandler!(_message, connection.Lifetime).ConfigureAwait(false);
+            await dispatcher.MessageHandler!(_message, dispatcher.Lifetime).ConfigureAwait(false);
         }
         catch (Exception e)
         {
-            ReportHandlerFailure(connection, e, isRequest: false);
+            ReportHandlerFailure(dispatcher, e, isRequest: false);
         }
         finally
         {
-            connection.OnInboundFinished();
+            dispatcher.OnFinished();
         }
     }
 
@@ -195,20 +195,20 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     /// obeying its token, not a failure; anything else is logged even when the connection has ended
     /// meanwhile (a handler that wraps or replaces the cancellation still failed).
     /// </summary>
-    private static void ReportHandlerFailure(PeerConnection connection, Exception e, bool isRequest)
+    private static void ReportHandlerFailure(InboundDispatcher dispatcher, Exception e, bool isRequest)
     {
-        if (e is OperationCanceledException && connection.Lifetime.IsCancellationRequested)
+        if (e is OperationCanceledException && dispatcher.Lifetime.IsCancellationRequested)
         {
             return;
         }
 
         if (isRequest)
         {
-            PeerEngineLog.HandlerFailed(connection.Logger, connection, e);
+            PeerEngineLog.HandlerFailed(dispatcher.Logger, dispatcher.Connection, e);
         }
         else
         {
-            PeerEngineLog.MessageHandlerFailed(connection.Logger, connection, e);
+            PeerEngineLog.MessageHandlerFailed(dispatcher.Logger, dispatcher.Connection, e);
         }
     }
 
@@ -226,7 +226,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         _response?.Return();
         _payload = null;
         _response = null;
-        _connection = null;
+        _dispatcher = null;
         _request.Payload = default;
         _request.Response = null!;
         _request.PeerId = string.Empty;
