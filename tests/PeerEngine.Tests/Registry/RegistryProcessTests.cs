@@ -47,7 +47,12 @@ public sealed class RegistryProcessTests : IDisposable
 
         var buffer = new PeerRecord[64];
         var slots = new int[64];
-        int count = registry.File.Scan(buffer, NowMs(), out _, slots);
+
+        // Ready means published; a child the machine starves past the TTL (16 processes start at
+        // once on 2 cores) reads as not live until its next heartbeat. What is checked here is that
+        // all 16 got distinct slots, so wait for each to be live, not for the scheduler.
+        int count = 0;
+        await Eventually.WaitUntilAsync(() => (count = registry.File.Scan(buffer, NowMs(), out _, slots)) == 16, TimeSpan.FromSeconds(10), "all 16 publishers are live");
         Assert.Equal(16, count);
         Assert.Equal(Enumerable.Range(0, 16).Select(i => $"proc-{i}").Order(), buffer[..16].Select(p => p.Id).Order());
         Assert.Equal(16, slots[..16].Distinct().Count());
