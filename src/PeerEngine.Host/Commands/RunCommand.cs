@@ -45,6 +45,8 @@ internal static class RunCommand
         {
             id, host, port, registry, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
         };
+        var tls = new TlsSettings();
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             RequireFileLimit();
@@ -64,6 +66,7 @@ internal static class RunCommand
                     KeepAliveTimeout = Settings.ToTimeSpan(result.GetValue(keepAliveTimeout), "--keepalive-timeout"),
                     DrainTimeout = drainTimeout,
                 },
+                Tls = tls.Read(result),
             };
             Validate(options, new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -77,6 +80,11 @@ internal static class RunCommand
                 [nameof(PeerConnectionOptions.KeepAliveTimeout)] = keepAliveTimeout.Name,
                 [nameof(PeerConnectionOptions.DrainTimeout)] = drain.Name,
             });
+            if (options.Tls is not null)
+            {
+                options.NodeId = await TlsSettings.CheckAsync(options);
+            }
+
             return await RunAsync(options, drainTimeout, cancellationToken);
         });
         return command;
@@ -134,6 +142,7 @@ internal static class RunCommand
             node.UnixSocketPath = options.UnixSocketPath;
             node.Registry = options.Registry;
             node.Connections = options.Connections;
+            node.Tls = options.Tls;
         }).HandleRequests(Echo);
 
         // A foreign or corrupt registry is bad input, found before anything starts.
