@@ -415,6 +415,51 @@ public sealed class TlsNodeTests
     }
 
     [Fact]
+    public async Task A_renewed_certificate_on_disk_is_used_for_new_connections_without_a_restart()
+    {
+        var pki = new TestPki();
+        string folder = Directory.CreateTempSubdirectory("pe-tls-").FullName;
+        try
+        {
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            (string certificatePath, string keyPath) = TestPki.WritePem(pki.Issue(["rotating"], notAfter: now.AddDays(2)), folder, "node");
+            string caPath = Path.Combine(folder, "ca.crt");
+            File.WriteAllText(caPath, pki.Ca.ExportCertificatePem());
+            var logs = new RecordingLoggerFactory();
+            var options = new PeerNodeOptions
+            {
+                Discover = false,
+                Tls = new PeerTlsOptions { CertificatePath = certificatePath, KeyPath = keyPath, CertificateAuthorityPath = caPath, ReloadInterval = TimeSpan.FromMilliseconds(50) },
+            };
+            await using var server = new PeerNode(options, loggerFactory: logs) { RequestHandler = NodeCluster.Answering("rotating") };
+            await server.StartAsync();
+            var address = PeerAddress.FromEndPoint(server.TcpEndPoint!);
+
+            async Task<DateTime> ServerCertificateExpiryAsync()
+            {
+                await using RawTlsClient client = await RawTlsClient.ConnectAsync(server.TcpEndPoint!, pki.Issue("observer"));
+                return ((X509Certificate2)client.Tls.RemoteCertificate!).NotAfter.ToUniversalTime();
+            }
+
+            Assert.True(await ServerCertificateExpiryAsync() < now.AddDays(3).UtcDateTime);
+            TestPki.WritePem(pki.Issue(["rotating"], notAfter: now.AddDays(90)), folder, "node");
+            await Task.Delay(100);
+            Assert.True(await ServerCertificateExpiryAsync() > now.AddDays(60).UtcDateTime);
+            Assert.True(logs.Has(112, "'rotating'"), logs.Dump());
+
+            // Nodes still reach it over the renewed certificate.
+            await using var client = new PeerNode(new PeerNodeOptions { Discover = false, Listen = false, Tls = pki.Options(pki.Issue("client")) });
+            await client.StartAsync();
+            using PooledPayload answer = await client.RequestAsync(address, "r"u8.ToArray());
+            Assert.Equal("rotating:r", Text(answer));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Options_name_what_is_missing()
     {
         Assert.Contains("CertificatePath", Assert.Throws<ArgumentException>(() => new PeerTlsOptions { CertificateAuthorityPath = "ca.crt" }.Validate()).Message, StringComparison.Ordinal);
