@@ -29,6 +29,7 @@ var root = new Command("peerengine", "Run PeerEngine peers, list them, talk to t
     PeersCommand.Create(),
     SendCommand.Create(),
     RegistryCommand.Create(),
+    CertCommand.Create(),
 };
 
 try

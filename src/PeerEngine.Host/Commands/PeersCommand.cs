@@ -13,9 +13,16 @@ internal static class PeersCommand
         var json = new Option<bool>("--json") { Description = "One JSON array: id, host, port, pid, lastSeen (unix ms)." };
         var watch = new Option<bool>("--watch") { Description = "Keep listing peers as they join and leave, until Ctrl+C." };
         var command = new Command("peers", "List the live peers of a registry.") { registry, discovery, json, watch };
+        var tls = new TlsSettings();
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
+            if (tls.Read(result) is { } tlsOptions)
+            {
+                await TlsSettings.CheckAsync(new PeerNodeOptions { Listen = false, Discover = false, Tls = tlsOptions });
+            }
+
             if (result.GetValue(watch))
             {
                 return where.Redis is null ? await WatchAsync(where.RegistryPath!, cancellationToken) : await WatchRedisAsync(where, cancellationToken);

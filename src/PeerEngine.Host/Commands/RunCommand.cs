@@ -48,6 +48,8 @@ internal static class RunCommand
         {
             id, host, port, registry, discovery, advertise, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
         };
+        var tls = new TlsSettings();
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             RequireFileLimit();
@@ -69,6 +71,7 @@ internal static class RunCommand
                     KeepAliveTimeout = Settings.ToTimeSpan(result.GetValue(keepAliveTimeout), "--keepalive-timeout"),
                     DrainTimeout = drainTimeout,
                 },
+                Tls = tls.Read(result),
             };
             Validate(options, new Dictionary<string, string>(StringComparer.Ordinal)
             {
@@ -86,6 +89,11 @@ internal static class RunCommand
             if (where.Redis is not null)
             {
                 RequireDialableAddress(options, where);
+            }
+
+            if (options.Tls is not null)
+            {
+                options.NodeId = await TlsSettings.CheckAsync(options);
             }
 
             return await RunAsync(options, where, drainTimeout, cancellationToken);
@@ -166,6 +174,7 @@ internal static class RunCommand
             node.UnixSocketPath = options.UnixSocketPath;
             node.Registry = options.Registry;
             node.Connections = options.Connections;
+            node.Tls = options.Tls;
         }).HandleRequests(Echo);
 
         if (where.Redis is { } redis)

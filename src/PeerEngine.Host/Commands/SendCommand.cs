@@ -36,6 +36,8 @@ internal static class SendCommand
         {
             to, registry, discovery, timeout, count, concurrency, transport, message,
         };
+        var tls = new TlsSettings();
+        tls.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             string peerId = result.GetValue(to)!;
@@ -73,6 +75,20 @@ internal static class SendCommand
 
             via = Via(address, via);
 
+            PeerTlsOptions? tlsOptions = tls.Read(result);
+            var options = new PeerNodeOptions
+            {
+                Listen = false,
+                Discover = address is null,
+                Registry = new PeerRegistryOptions { Path = where.RegistryPath },
+                PreferUnixSockets = via == "unix",
+                Tls = tlsOptions,
+            };
+            if (tlsOptions is not null)
+            {
+                await TlsSettings.CheckAsync(options);
+            }
+
             int times = result.GetValue(count);
             int parallel = result.GetValue(concurrency);
             if (times < 1 || parallel < 1)
@@ -80,15 +96,7 @@ internal static class SendCommand
                 throw CliException.Usage("--count and --concurrency must be at least 1");
             }
 
-            await using var client = new PeerNode(
-                new PeerNodeOptions
-                {
-                    Listen = false,
-                    Discover = address is null,
-                    Registry = new PeerRegistryOptions { Path = where.RegistryPath },
-                    PreferUnixSockets = via == "unix",
-                },
-                redis);
+            await using var client = new PeerNode(options, redis);
             try
             {
                 await client.StartAsync(cancellationToken);
@@ -113,6 +121,20 @@ internal static class SendCommand
             }
         });
         return command;
+    }
+
+    /// <summary>The TLS failure behind a lost or unavailable peer, if that is what it was: its message says why.</summary>
+    private static System.Security.Authentication.AuthenticationException? TlsCause(Exception e)
+    {
+        for (Exception? cause = e; cause is not null; cause = cause.InnerException)
+        {
+            if (cause is System.Security.Authentication.AuthenticationException tls)
+            {
+                return tls;
+            }
+        }
+
+        return null;
     }
 
     private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
@@ -248,6 +270,7 @@ internal static class SendCommand
 
     private static string? Describe(Exception e, string peerId, TimeSpan limit) => e switch
     {
+        PeerUnavailableException or ConnectionLostException when TlsCause(e) is { } tls => $"peer '{peerId}': {RegistryAccess.OneLine(tls.Message)}",
         PeerErrorException error => $"peer '{peerId}' answered with ERROR {(ushort)error.Code} ({error.Code}): {error.PeerMessage}",
         PeerUnavailableException or ConnectionLostException => RegistryAccess.OneLine(e.Message),
         TimeoutException or OperationCanceledException => $"peer '{peerId}' did not answer within {limit.TotalSeconds:0.###} s",

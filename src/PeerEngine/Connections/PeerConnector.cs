@@ -1,6 +1,8 @@
 using System.Net;
 using PeerEngine.Connections.Internal;
+using PeerEngine.Diagnostics;
 using PeerEngine.Transport;
+using PeerEngine.Transport.Tls.Internal;
 
 namespace PeerEngine.Connections;
 
@@ -48,7 +50,33 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
 
         // The connection's own heartbeat enforces the handshake timeout (ERROR 8, then close), which
         // faults Handshaken; the caller's token is the only other way out.
-        await connection.WaitForHandshakeAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await connection.WaitForHandshakeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException e) when (transport is IPeerIdentity tls && e.Reason is ShutdownReason.PeerClosed or ShutdownReason.ConnectionReset)
+        {
+            // In TLS 1.3 the server judges the client's certificate after the client's handshake has
+            // completed: its refusal is the end of the connection before its HELLO, with an alert when
+            // the TLS library reads one. Either way it is told as what it is.
+            string why = tls.ReceiveFailure is { } failure && TlsFailures.IsTls(failure)
+                ? TlsFailures.Explain(failure)
+                : "the peer closed the connection before its HELLO (it may not accept this node's certificate or id: its log says which)";
+            throw new ConnectionLostException(ShutdownReason.SetupFailed, new System.Security.Authentication.AuthenticationException(
+                $"The TLS handshake with {endPoint} failed: {why}.", e));
+        }
+
+        if (transport is IPeerIdentity identity && !identity.Names(connection.RemoteNodeId))
+        {
+            // The peer's HELLO claims an id its certificate does not name: closed without a frame.
+            string why = $"{endPoint} says it is '{connection.RemoteNodeId}' but its certificate names {identity.NamedIds}";
+            PeerEngineLog.PeerIdentityRefused(settings.Logger, endPoint, why);
+            settings.Metrics.TlsRefused(outbound: true, "id_mismatch");
+            connection.Abort(ShutdownReason.SetupFailed);
+            await connection.DisposeAsync().ConfigureAwait(false);
+            throw new ConnectionLostException(ShutdownReason.SetupFailed, new System.Security.Authentication.AuthenticationException(why + "."));
+        }
+
         return connection;
     }
 

@@ -207,6 +207,10 @@ internal sealed class PeerListener : IAsyncDisposable
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token, _stopping.Token);
             wrapped = await ConnectionMiddlewareChain.WrapAsync(_settings, accepted, remote: null, linked.Token).ConfigureAwait(false);
         }
+        catch (ConnectionRefusedException)
+        {
+            // The middleware refused the peer and logged why (with its own event id and metric).
+        }
         catch (Exception e)
         {
             // A peer that cannot complete the setup (or takes longer than the handshake timeout) is

@@ -24,6 +24,18 @@ internal static partial class PeerEngineLog
     [LoggerMessage(105, LogLevel.Warning, "A connection from {RemoteEndPoint} was closed before the protocol started: its connection middleware failed")]
     public static partial void ConnectionMiddlewareFailed(ILogger logger, EndPoint? remoteEndPoint, Exception exception);
 
+    [LoggerMessage(110, LogLevel.Warning, "TLS connection with {RemoteEndPoint} refused: {Reason}")]
+    public static partial void TlsRefused(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(111, LogLevel.Warning, "Connection to {RemoteEndPoint} refused: {Reason}")]
+    public static partial void PeerIdentityRefused(ILogger logger, EndPoint? remoteEndPoint, string reason);
+
+    [LoggerMessage(112, LogLevel.Information, "TLS certificate reloaded from {Path}: it names {Ids} and expires {NotAfter:u}")]
+    public static partial void TlsCertificateReloaded(ILogger logger, string path, string ids, DateTime notAfter);
+
+    [LoggerMessage(113, LogLevel.Warning, "TLS certificate {Path} changed but cannot be loaded, the previous one stays in use: {Problem}")]
+    public static partial void TlsCertificateReloadFailed(ILogger logger, string path, string problem);
+
     [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint}")]
     public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint tcpEndPoint);
 

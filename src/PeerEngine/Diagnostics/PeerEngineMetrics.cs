@@ -44,6 +44,7 @@ public sealed class PeerEngineMetrics : IDisposable
         FailedConnections = _meter.CreateCounter<long>("peerengine.connections.failed", "{connection}", "Outgoing connects that failed.");
         RejectedConnections = _meter.CreateCounter<long>("peerengine.rejected_connections", "{connection}", "Connections refused at the MaxConnections limit.");
         AcceptBackoffs = _meter.CreateCounter<long>("peerengine.accept.backoffs", "{backoff}", "Accepts deferred because the process ran out of file descriptors.");
+        TlsRefusals = _meter.CreateCounter<long>("peerengine.tls.refused", "{connection}", "Connections refused by TLS or by the peer identity check, by reason and direction.");
         Errors = _meter.CreateCounter<long>("peerengine.errors", "{error}", "ERROR frames, by code and direction.");
         RequestDuration = _meter.CreateHistogram(
             "peerengine.request.duration",
@@ -76,10 +77,15 @@ public sealed class PeerEngineMetrics : IDisposable
 
     internal Counter<long> Errors { get; }
 
+    internal Counter<long> TlsRefusals { get; }
+
     internal Histogram<double> RequestDuration { get; }
 
     /// <summary>Releases the meter.</summary>
     public void Dispose() => _meter.Dispose();
+
+    internal void TlsRefused(bool outbound, string reason) =>
+        TlsRefusals.Add(1, new KeyValuePair<string, object?>("reason", reason), new KeyValuePair<string, object?>("direction", outbound ? "outbound" : "inbound"));
 
     internal void ConnectionOpened(IConnectionCounters connection)
     {

@@ -9,6 +9,7 @@ using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
 using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
+using PeerEngine.Transport.Tls.Internal;
 
 namespace PeerEngine;
 
@@ -57,7 +58,10 @@ public sealed partial class PeerNode : IAsyncDisposable
     {
     }
 
-    /// <summary>A node on the given transport, each connection wrapped by <paramref name="middleware"/>.</summary>
+    /// <summary>
+    /// A node on the given transport, each connection wrapped by <paramref name="middleware"/>; with
+    /// <see cref="PeerNodeOptions.Tls"/>, TLS wraps the transport first and the others wrap TLS.
+    /// </summary>
     internal PeerNode(
         PeerNodeOptions? options,
         IPeerDiscovery? discovery,
@@ -68,10 +72,10 @@ public sealed partial class PeerNode : IAsyncDisposable
         IReadOnlyList<IConnectionMiddleware> middleware)
     {
         _transportFactory = transport;
-        _middleware = middleware;
+        _middleware = [.. MiddlewareFor(options, loggerFactory, timeProvider, metrics), .. middleware];
         _options = options ?? new PeerNodeOptions();
         _options.Validate();
-        Id = _options.NodeId ?? NodeIds.Generate();
+        Id = _options.NodeId ?? IdFromCertificate(_middleware) ?? NodeIds.Generate();
         _discovery = discovery;
         _loggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
         _logger = _loggerFactory.CreateLogger("PeerEngine.Node");
@@ -118,8 +122,44 @@ public sealed partial class PeerNode : IAsyncDisposable
 
     internal IReadOnlyList<PeerListener> Listeners => _listeners;
 
+    /// <summary>What wraps each connection, TLS first.</summary>
+    internal IReadOnlyList<IConnectionMiddleware> Middleware => _middleware;
+
     /// <summary>Every pool: to peers by id and to addresses.</summary>
     private IEnumerable<PeerConnectionPool> AllPools => _pools.Values.Concat(_addressPools.Values);
+
+    /// <summary>The TLS middleware when <see cref="PeerNodeOptions.Tls"/> is set; it loads the certificate here, so a bad file fails the constructor.</summary>
+    private static IReadOnlyList<IConnectionMiddleware> MiddlewareFor(
+        PeerNodeOptions? options, ILoggerFactory? loggerFactory, TimeProvider? timeProvider, PeerEngineMetrics? metrics)
+    {
+        if (options?.Tls is not { } tls)
+        {
+            return [];
+        }
+
+        options.Validate();
+        var middleware = new TlsMiddleware(
+            tls,
+            (options.Connections.MaxPayloadLength, options.Connections.HandshakeTimeout, options.Connections.MaxSendBufferSize),
+            loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, metrics ?? PeerEngineMetrics.Shared);
+        string[] named = middleware.LocalIds;
+        if (named.Length == 0)
+        {
+            throw new ArgumentException("The TLS certificate names no valid node id (a 'peerengine:ID' URI or its common name).", nameof(options));
+        }
+
+        if (options.NodeId is { } id && !CertificateIdentity.Names(named, id))
+        {
+            throw new ArgumentException(
+                $"Option {nameof(PeerNodeOptions.NodeId)} '{id}' is not an id the TLS certificate names ({CertificateIdentity.Describe(named)}).", nameof(options));
+        }
+
+        return [middleware];
+    }
+
+    /// <summary>With TLS and no configured id, the node is the first id its certificate names.</summary>
+    private static string? IdFromCertificate(IReadOnlyList<IConnectionMiddleware> middleware) =>
+        middleware.OfType<TlsMiddleware>().FirstOrDefault()?.LocalIds[0];
 
     private static InvalidOperationException AlreadyStarted() =>
         new("Handlers are set before the node starts.");

@@ -56,6 +56,12 @@ public sealed class PeerNodeOptions
     /// <summary>How connections to each peer are pooled.</summary>
     public ConnectionPoolOptions Pool { get; set; } = new();
 
+    /// <summary>
+    /// Mutual TLS on every connection: listen with TLS only and dial peers with TLS, each peer's id
+    /// bound to its certificate. Default none (plain text).
+    /// </summary>
+    public PeerTlsOptions? Tls { get; set; }
+
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()
     {
@@ -83,6 +89,7 @@ public sealed class PeerNodeOptions
         Listener.Validate();
         Pool.Validate();
         Registry.Validate();
+        Tls?.Validate();
     }
 
     // A wildcard address names no machine: a peer that dials it reaches itself.
