@@ -1,16 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
-using System.Net;
-using System.Runtime.CompilerServices;
-using System.Security.Cryptography;
-using System.Threading.Channels;
-
-using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Logging.Abstractions;
-
 using PeerEngine.Discovery.Redis.Internal;
-using PeerEngine.Framing;
-
 using StackExchange.Redis;
 
 namespace PeerEngine;

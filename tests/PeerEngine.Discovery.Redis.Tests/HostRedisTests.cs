@@ -143,9 +143,9 @@ public sealed partial class HostRedisTests
     }
 
     [Theory]
-    [InlineData("run", "--discovery", "redis://127.0.0.1:1/c", "--registry", "/tmp/peerengine-never.bin")]
-    [InlineData("peers", "--discovery", "redis://127.0.0.1:1/c", "--registry", "/tmp/peerengine-never.bin")]
-    [InlineData("send", "--to", "x", "--discovery", "redis://127.0.0.1:1/c", "--registry", "/tmp/peerengine-never.bin", "--", "m")]
+    [InlineData("run", "--discovery", "redis://127.0.0.1:1/c", "--registry", "never-opened.bin")]
+    [InlineData("peers", "--discovery", "redis://127.0.0.1:1/c", "--registry", "never-opened.bin")]
+    [InlineData("send", "--to", "x", "--discovery", "redis://127.0.0.1:1/c", "--registry", "never-opened.bin", "--", "m")]
     [InlineData("run", "--host", "0.0.0.0", "--discovery", "redis://127.0.0.1:1/c")]
     [InlineData("run", "--host", "::", "--discovery", "redis://[::1]:1/c")]
     [InlineData("run", "--discovery", "redis://10.250.255.1:6379/c")]
