@@ -7,7 +7,6 @@ using PeerEngine.Buffers;
 using PeerEngine.Connections;
 using PeerEngine.Benchmarks.EndToEnd;
 using PeerEngine.Benchmarks.EndToEnd.Servers;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Node;
 using PeerEngine.Registry;
 using PeerEngine.Transport.Sockets;

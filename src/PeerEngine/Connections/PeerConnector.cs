@@ -2,7 +2,6 @@ using System.Net;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Transport;
-using PeerEngine.Transport.Tls.Internal;
 
 namespace PeerEngine.Connections;
 
@@ -59,9 +58,8 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
             // In TLS 1.3 the server judges the client's certificate after the client's handshake has
             // completed: its refusal is the end of the connection before its HELLO, with an alert when
             // the TLS library reads one. Either way it is told as what it is.
-            string why = tls.ReceiveFailure is { } failure && TlsFailures.IsTls(failure)
-                ? TlsFailures.Explain(failure)
-                : "the peer closed the connection before its HELLO (it may not accept this node's certificate or id: its log says which)";
+            string why = tls.ExplainRefusal()
+                ?? "the peer closed the connection before its HELLO (it may not accept this node's certificate or id: its log says which)";
             throw new ConnectionLostException(ShutdownReason.SetupFailed, new System.Security.Authentication.AuthenticationException(
                 $"The TLS handshake with {endPoint} failed: {why}.", e));
         }

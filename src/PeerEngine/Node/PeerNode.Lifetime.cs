@@ -1,6 +1,5 @@
 using System.Net;
 using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Transport;
 

@@ -4,12 +4,11 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
 using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
-using PeerEngine.Transport.Tls.Internal;
+using PeerEngine.Transport.Tls;
 
 namespace PeerEngine;
 
@@ -138,23 +137,11 @@ public sealed partial class PeerNode : IAsyncDisposable
         }
 
         options.Validate();
-        var middleware = new TlsMiddleware(
+        return [TlsMiddleware.ForNode(
             tls,
+            options.NodeId,
             (options.Connections.MaxPayloadLength, options.Connections.HandshakeTimeout, options.Connections.MaxSendBufferSize),
-            loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, metrics ?? PeerEngineMetrics.Shared);
-        string[] named = middleware.LocalIds;
-        if (named.Length == 0)
-        {
-            throw new ArgumentException("The TLS certificate names no valid node id (a 'peerengine:ID' URI or its common name).", nameof(options));
-        }
-
-        if (options.NodeId is { } id && !CertificateIdentity.Names(named, id))
-        {
-            throw new ArgumentException(
-                $"Option {nameof(PeerNodeOptions.NodeId)} '{id}' is not an id the TLS certificate names ({CertificateIdentity.Describe(named)}).", nameof(options));
-        }
-
-        return [middleware];
+            loggerFactory ?? NullLoggerFactory.Instance, timeProvider ?? TimeProvider.System, metrics ?? PeerEngineMetrics.Shared)];
     }
 
     /// <summary>With TLS and no configured id, the node is the first id its certificate names.</summary>

@@ -12,6 +12,9 @@ internal interface IPeerIdentity
     /// <summary>The ids the credentials name, for messages.</summary>
     string NamedIds { get; }
 
-    /// <summary>What ended the connection's input with an error, if anything has: a refusal by the peer's TLS, say.</summary>
-    Exception? ReceiveFailure { get; }
+    /// <summary>
+    /// Why the peer refused this side, as far as the transport can tell once the connection ended
+    /// before the peer's HELLO (a TLS alert, say); <see langword="null"/> when it cannot tell.
+    /// </summary>
+    string? ExplainRefusal();
 }

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using PeerEngine.Tests.Support;
 
 using Xunit.Abstractions;
@@ -53,6 +54,33 @@ public sealed class LayerDependencyTests(ITestOutputHelper output)
         Assert.Equal("Transport.Sockets", SourceLayers.LayerOf("Transport/Sockets/Internal/SocketSender.cs"));
         Assert.Equal("Registry", SourceLayers.LayerOf("Registry/Internal/RegistryFile.cs"));
         Assert.Equal(SourceLayers.Root, SourceLayers.LayerOf("PeerException.cs"));
+    }
+
+    [Fact]
+    public void No_layer_reaches_into_the_internals_of_another()
+    {
+        string root = Repository.PathOf("src", "PeerEngine");
+        var reaches = new List<string>();
+        foreach (string path in Directory.EnumerateFiles(root, "*.cs", SearchOption.AllDirectories))
+        {
+            string relative = Path.GetRelativePath(root, path).Replace('\\', '/');
+            if (relative.StartsWith("bin/", StringComparison.Ordinal) || relative.StartsWith("obj/", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            string layer = SourceLayers.LayerOf(relative);
+            string code = CSharpText.CodeOnly(File.ReadAllText(path));
+            foreach (Match use in Regex.Matches(code, @"\bPeerEngine\.(?<layer>[A-Za-z.]+?)\.Internal\b"))
+            {
+                if (use.Groups["layer"].Value != layer)
+                {
+                    reaches.Add($"{relative} uses PeerEngine.{use.Groups["layer"].Value}.Internal");
+                }
+            }
+        }
+
+        Assert.True(reaches.Count == 0, $"A layer's Internal folder is its own; enter it through the layer's root:\n{string.Join('\n', reaches)}");
     }
 
     [Fact]

@@ -3,7 +3,6 @@ using System.Net;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Tests.Support;
 using PeerEngine.Transport;

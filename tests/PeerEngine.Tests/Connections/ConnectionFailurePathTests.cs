@@ -2,7 +2,6 @@ using System.IO.Pipelines;
 using System.Net;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Tests.Support;
 using PeerEngine.Transport;

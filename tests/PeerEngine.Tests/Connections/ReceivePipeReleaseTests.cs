@@ -6,7 +6,6 @@ using PeerEngine.Connections;
 using PeerEngine.Framing;
 using PeerEngine.Tests.Buffers;
 using PeerEngine.Tests.Support;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
 

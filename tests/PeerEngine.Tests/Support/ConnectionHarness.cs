@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using PeerEngine.Connections;
-using PeerEngine.Connections.Internal;
 using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Support;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using HdrHistogram;
 using PeerEngine.Framing;
@@ -17,6 +18,7 @@ internal sealed class ClientConnection : IDisposable
     private static readonly byte[] HelloFrame = EchoWire.Hello("e2e-client");
 
     private readonly Socket _socket;
+    private SslStream? _tls;
     private readonly int _depth;
     private readonly int _payloadLength;
     private readonly int _frameLength;
@@ -62,7 +64,8 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Responses received and checked since the last <see cref="Reset"/>.</summary>
     public long Completed { get; private set; }
 
-    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, int depth, int payloadLength, int seed)
+    /// <param name="tls">TLS 1.3 options when the server speaks TLS; <see langword="null"/> for plain bytes.</param>
+    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, SslClientAuthenticationOptions? tls, int depth, int payloadLength, int seed)
     {
         Socket socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -71,7 +74,13 @@ internal sealed class ClientConnection : IDisposable
         try
         {
             await socket.ConnectAsync(endPoint).ConfigureAwait(false);
-            await socket.SendAsync(HelloFrame, SocketFlags.None).ConfigureAwait(false);
+            if (tls is not null)
+            {
+                connection._tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+                await connection._tls.AuthenticateAsClientAsync(tls).ConfigureAwait(false);
+            }
+
+            await connection.SendAllAsync(HelloFrame).ConfigureAwait(false);
             await connection.ReceiveHelloAsync().ConfigureAwait(false);
             return connection;
         }
@@ -102,7 +111,7 @@ internal sealed class ClientConnection : IDisposable
         bool stopping = false;
         while (outstanding > 0)
         {
-            int read = await _socket.ReceiveAsync(_receive.AsMemory(_filled), SocketFlags.None).ConfigureAwait(false);
+            int read = await ReceiveAsync().ConfigureAwait(false);
             if (read == 0)
             {
                 throw new EndOfStreamException("The server closed the connection with requests in flight.");
@@ -148,13 +157,21 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
-    public void Dispose() => _socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        _socket.Dispose();
+    }
+
+    private ValueTask<int> ReceiveAsync() => _tls is null
+        ? _socket.ReceiveAsync(_receive.AsMemory(_filled), SocketFlags.None)
+        : _tls.ReadAsync(_receive.AsMemory(_filled));
 
     private async Task ReceiveHelloAsync()
     {
         while (true)
         {
-            int read = await _socket.ReceiveAsync(_receive.AsMemory(_filled), SocketFlags.None).ConfigureAwait(false);
+            int read = await ReceiveAsync().ConfigureAwait(false);
             if (read == 0)
             {
                 throw new EndOfStreamException("The server closed the connection during the handshake.");
@@ -215,6 +232,12 @@ internal sealed class ClientConnection : IDisposable
 
     private async ValueTask<int> SendAllAsync(ReadOnlyMemory<byte> bytes)
     {
+        if (_tls is not null)
+        {
+            await _tls.WriteAsync(bytes).ConfigureAwait(false);
+            return bytes.Length;
+        }
+
         int sent = 0;
         while (sent < bytes.Length)
         {

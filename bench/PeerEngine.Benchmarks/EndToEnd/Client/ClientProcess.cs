@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Authentication;
 using HdrHistogram;
 
 namespace PeerEngine.Benchmarks.EndToEnd.Client;
@@ -33,11 +35,11 @@ internal static class ClientProcess
 
             try
             {
-                EndPoint endPoint = ParseEndPoint(words[1]);
+                (EndPoint endPoint, bool tls) = ParseEndPoint(words[1]);
                 int[] n = words[2..].Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
-                Console.WriteLine(await RunScenarioAsync(endPoint, n[0], n[1], n[2], n[3], n[4]).ConfigureAwait(false));
+                Console.WriteLine(await RunScenarioAsync(endPoint, tls ? TlsFiles.Client(TlsFiles.Folder) : null, n[0], n[1], n[2], n[3], n[4]).ConfigureAwait(false));
             }
-            catch (Exception e) when (e is SocketException or IOException or InvalidDataException or FormatException or TimeoutException)
+            catch (Exception e) when (e is SocketException or IOException or AuthenticationException or InvalidDataException or FormatException or TimeoutException)
             {
                 Console.WriteLine("ERROR " + e.Message.ReplaceLineEndings(" "));
             }
@@ -46,18 +48,20 @@ internal static class ClientProcess
         return 0;
     }
 
-    public static EndPoint ParseEndPoint(string text) => text.StartsWith("unix:", StringComparison.Ordinal)
-        ? new UnixDomainSocketEndPoint(text["unix:".Length..])
-        : IPEndPoint.Parse(text["tcp:".Length..]);
+    /// <summary><c>unix:PATH</c>, <c>tcp:HOST:PORT</c>, or <c>tls:HOST:PORT</c> (TLS over TCP).</summary>
+    public static (EndPoint EndPoint, bool Tls) ParseEndPoint(string text) =>
+        text.StartsWith("unix:", StringComparison.Ordinal) ? (new UnixDomainSocketEndPoint(text["unix:".Length..]), false)
+        : text.StartsWith("tls:", StringComparison.Ordinal) ? (IPEndPoint.Parse(text["tls:".Length..]), true)
+        : (IPEndPoint.Parse(text["tcp:".Length..]), false);
 
-    private static async Task<string> RunScenarioAsync(EndPoint endPoint, int connections, int depth, int payload, int warmupMs, int measureMs)
+    private static async Task<string> RunScenarioAsync(EndPoint endPoint, SslClientAuthenticationOptions? tls, int connections, int depth, int payload, int warmupMs, int measureMs)
     {
         var open = new ClientConnection[connections];
         try
         {
             for (int i = 0; i < connections; i++)
             {
-                open[i] = await ClientConnection.ConnectAsync(endPoint, depth, payload, seed: i).WaitAsync(Patience).ConfigureAwait(false);
+                open[i] = await ClientConnection.ConnectAsync(endPoint, tls, depth, payload, seed: i).WaitAsync(Patience).ConfigureAwait(false);
             }
 
             await LoadAsync(open, warmupMs).ConfigureAwait(false);

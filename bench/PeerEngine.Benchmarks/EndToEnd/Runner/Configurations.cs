@@ -50,6 +50,9 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     };
 
     public string Key => $"{Stack} ({Settings})";
+
+    /// <summary>Mutual TLS 1.3 over TCP: the client speaks TLS with the certificates in <see cref="TlsFiles"/>.</summary>
+    public bool IsTls => Stack == "peerengine-tls";
 }
 
 /// <summary>What the client connects to: a server and which of its endpoints.</summary>
@@ -58,6 +61,8 @@ internal sealed record Target(ServerSpec Server, bool Unix)
     public string Label => (Unix ? Server.Stack + " unix" : Server.Stack) + $" ({Server.Settings})";
 
     public bool IsPeerEngine => Server.Stack.StartsWith("peerengine", StringComparison.Ordinal);
+
+    public bool IsTls => Server.IsTls;
 
     public static IReadOnlyList<Target> All()
     {
@@ -75,6 +80,7 @@ internal sealed record Target(ServerSpec Server, bool Unix)
                 if (stack == "peerengine")
                 {
                     targets.Add(new Target(server, Unix: true));
+                    targets.Add(new Target(server with { Stack = "peerengine-tls" }, Unix: false));
                 }
             }
         }

@@ -44,11 +44,17 @@ internal sealed class EndToEndRunner
 
         var servers = new Dictionary<ServerSpec, (ChildProcess Process, string Tcp, string? Unix)>();
         ChildProcess? client = null;
+        string? tlsFolder = targets.Any(t => t.IsTls) ? TlsFiles.Create() : null;
         try
         {
             foreach (ServerSpec spec in targets.Select(t => t.Server).Distinct())
             {
                 var environment = new Dictionary<string, string>(spec.Environment);
+                if (tlsFolder is not null)
+                {
+                    environment[TlsFiles.Variable] = tlsFolder;
+                }
+
                 if (_options.AllocationTypes)
                 {
                     environment["E2E_ALLOCATION_TYPES"] = "1";
@@ -58,12 +64,19 @@ internal sealed class EndToEndRunner
                 servers[spec] = (process, null!, null);
                 string ready = process.Expect("READY");
                 string tcp = Field(ready, "tcp=")!;
-                servers[spec] = (process, "tcp:" + tcp, Field(ready, "unix=") is { } unix ? "unix:" + unix : null);
+                string scheme = spec.IsTls ? "tls:" : "tcp:";
+                servers[spec] = (process, scheme + tcp, Field(ready, "unix=") is { } unix ? "unix:" + unix : null);
             }
 
             // The client is the measuring instrument, the same for every stack: it runs without the
             // thread pool's idle spinning so that its own core serves its socket events promptly.
-            client = ChildProcess.Start(ClientCore, ServerSpec.NoSpinning, "client");
+            var clientEnvironment = new Dictionary<string, string>(ServerSpec.NoSpinning);
+            if (tlsFolder is not null)
+            {
+                clientEnvironment[TlsFiles.Variable] = tlsFolder;
+            }
+
+            client = ChildProcess.Start(ClientCore, clientEnvironment, "client");
 
             if (_options.Rounds > 1)
             {
@@ -114,6 +127,11 @@ internal sealed class EndToEndRunner
             foreach ((ChildProcess process, _, _) in servers.Values)
             {
                 process.Dispose();
+            }
+
+            if (tlsFolder is not null)
+            {
+                Directory.Delete(tlsFolder, recursive: true);
             }
         }
 

@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public const string Usage =
         "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,lowlat] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-lowlat] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
+        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 

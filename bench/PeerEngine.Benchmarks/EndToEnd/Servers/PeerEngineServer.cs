@@ -24,9 +24,10 @@ internal sealed class PeerEngineServer : IEchoServer
     /// on the receive completion (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>; the
     /// echo is quick and never blocks): no thread hop between a receive and its answers.
     /// </param>
-    public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency)
+    /// <param name="tls">Mutual TLS on every connection, or <see langword="null"/> for plain bytes.</param>
+    public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency, PeerTlsOptions? tls = null)
     {
-        var options = new PeerNodeOptions { NodeId = "peerengine-server", UnixSocketPath = unixSocketPath, Discover = false };
+        var options = new PeerNodeOptions { NodeId = TlsFiles.ServerId, UnixSocketPath = unixSocketPath, Discover = false, Tls = tls };
         options.Connections.InlineHandlers = lowLatency;
         var node = new PeerNode(options) { RequestHandler = EchoHandler.Echo };
         await node.StartAsync().ConfigureAwait(false);

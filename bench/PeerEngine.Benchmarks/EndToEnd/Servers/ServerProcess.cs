@@ -33,8 +33,12 @@ internal static class ServerProcess
                 unixPath = Path.Combine(Path.GetTempPath(), $"peerengine-e2e-{Environment.ProcessId}.sock");
                 servers.Add(await PeerEngineServer.StartAsync(unixPath, lowLatency).ConfigureAwait(false));
                 break;
+            case "peerengine-tls":
+                string tlsSocket = Path.Combine(Path.GetTempPath(), $"peerengine-e2e-{Environment.ProcessId}.sock");
+                servers.Add(await PeerEngineServer.StartAsync(tlsSocket, lowLatency: false, TlsFiles.Node(TlsFiles.Folder, TlsFiles.ServerId)).ConfigureAwait(false));
+                break;
             default:
-                await Console.Error.WriteLineAsync($"unknown stack '{stack}': plain, kestrel, dotnetty, peerengine, peerengine-lowlat").ConfigureAwait(false);
+                await Console.Error.WriteLineAsync($"unknown stack '{stack}': plain, kestrel, dotnetty, peerengine, peerengine-lowlat, peerengine-tls").ConfigureAwait(false);
                 return 2;
         }
 

@@ -30,7 +30,7 @@ public sealed class TlsConfigurationTests
             using IHost host = builder.Build();
             PeerNode node = host.Services.GetRequiredService<PeerNode>();
             Assert.Equal("configured", node.Id);
-            var tls = (PeerEngine.Transport.Tls.Internal.TlsMiddleware)node.Middleware[0];
+            var tls = (PeerEngine.Transport.Tls.TlsMiddleware)node.Middleware[0];
             Assert.Equal(0, tls.PendingHandshakes);
         }
         finally

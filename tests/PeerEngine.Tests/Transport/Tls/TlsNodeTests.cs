@@ -306,7 +306,7 @@ public sealed partial class TlsNodeTests
 
         public PeerAddress Address => PeerAddress.FromEndPoint(Node.TcpEndPoint!);
 
-        internal PeerEngine.Transport.Tls.Internal.TlsMiddleware Middleware => (PeerEngine.Transport.Tls.Internal.TlsMiddleware)Node.Middleware[0];
+        internal PeerEngine.Transport.Tls.TlsMiddleware Middleware => (PeerEngine.Transport.Tls.TlsMiddleware)Node.Middleware[0];
 
         public static async Task<Served> StartAsync(TestPki pki, string id, RecordingLoggerFactory logs, Action<PeerNodeOptions>? configure = null)
         {

@@ -54,7 +54,8 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
 
     public bool Names(string nodeId) => CertificateIdentity.Names(_peerIds, nodeId);
 
-    public Exception? ReceiveFailure => _input.Failure;
+    public string? ExplainRefusal() =>
+        _input.Failure is { } failure && TlsFailures.IsTls(failure) ? TlsFailures.Explain(failure) : null;
 
     /// <summary>Starts sending, once the handshake authenticated the peer as <paramref name="peerIds"/>.</summary>
     public void Start(string[] peerIds)

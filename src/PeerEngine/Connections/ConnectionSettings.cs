@@ -1,10 +1,11 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
 using PeerEngine.Transport;
 
-namespace PeerEngine.Connections.Internal;
+namespace PeerEngine.Connections;
 
 /// <summary>Everything a connection needs besides its transport, shared by all connections of a node.</summary>
 internal sealed class ConnectionSettings : IDisposable

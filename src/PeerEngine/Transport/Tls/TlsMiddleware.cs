@@ -7,8 +7,9 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
+using PeerEngine.Transport.Tls.Internal;
 
-namespace PeerEngine.Transport.Tls.Internal;
+namespace PeerEngine.Transport.Tls;
 
 /// <summary>
 /// Mutual TLS 1.3 on every connection of a node (the wire protocol's "Transport security"): the
@@ -46,6 +47,37 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
         _handshakeTimeout = limits.HandshakeTimeout;
         _maxSendBufferSize = limits.MaxSendBufferSize;
         _credentials = new TlsCredentialSource(options, time, _logger);
+    }
+
+    /// <summary>
+    /// The middleware for a node: loads the certificate now, so a bad file fails the node's
+    /// constructor, and checks that the certificate names the node's id.
+    /// </summary>
+    /// <param name="options">The node's TLS settings.</param>
+    /// <param name="nodeId">The node's configured id, or <see langword="null"/> to take the certificate's first.</param>
+    /// <param name="limits">The protocol's limits that apply inside TLS too.</param>
+    /// <param name="loggerFactory">Where refusals and reloads are logged.</param>
+    /// <param name="time">The clock.</param>
+    /// <param name="metrics">The instruments to record on.</param>
+    /// <exception cref="ArgumentException">An option or file is invalid, or the certificate does not name the node.</exception>
+    public static TlsMiddleware ForNode(
+        PeerTlsOptions options, string? nodeId, (int MaxPayloadLength, TimeSpan HandshakeTimeout, int MaxSendBufferSize) limits,
+        ILoggerFactory loggerFactory, TimeProvider time, PeerEngineMetrics metrics)
+    {
+        var middleware = new TlsMiddleware(options, limits, loggerFactory, time, metrics);
+        string[] named = middleware.LocalIds;
+        if (named.Length == 0)
+        {
+            throw new ArgumentException("The TLS certificate names no valid node id (a 'peerengine:ID' URI or its common name).", nameof(options));
+        }
+
+        if (nodeId is not null && !CertificateIdentity.Names(named, nodeId))
+        {
+            throw new ArgumentException(
+                $"Option NodeId '{nodeId}' is not an id the TLS certificate names ({CertificateIdentity.Describe(named)}).", nameof(options));
+        }
+
+        return middleware;
     }
 
     /// <summary>The ids this node's certificate names now; the first is its id when none is configured.</summary>
