@@ -32,9 +32,7 @@ internal sealed class ConnectionSettings : IDisposable
         Transport = new TransportSettings
         {
             WaitForDataBeforeAllocatingBuffer = Options.WaitForDataBeforeAllocatingBuffer,
-
-            // A whole frame must fit below the pause threshold, or it could never be completed.
-            MaxReceiveBufferSize = Options.MaxPayloadLength + WireProtocol.HeaderSize + 64 * 1024,
+            MaxReceiveBufferSize = TransportSettings.ReceiveBufferFor(Options.MaxPayloadLength),
             MaxSendBufferSize = Options.MaxSendBufferSize,
             SendLoopScheduler = SendScheduler.Instance,
             Logger = Logger,

@@ -2,6 +2,7 @@ using System.IO.Pipelines;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using PeerEngine.Diagnostics;
+using PeerEngine.Framing;
 
 namespace PeerEngine.Transport;
 
@@ -19,7 +20,7 @@ internal sealed record TransportSettings
     /// Received bytes the protocol has not consumed yet, beyond which the transport stops reading (the
     /// peer is then pushed back on). Must exceed the largest frame, or a frame could never complete.
     /// </summary>
-    public long MaxReceiveBufferSize { get; init; } = 1024 * 1024 + 64 * 1024;
+    public long MaxReceiveBufferSize { get; init; } = ReceiveBufferFor(1024 * 1024);
 
     /// <summary>Bytes written and not yet sent, beyond which writers wait (a peer that does not read).</summary>
     public long MaxSendBufferSize { get; init; } = 1024 * 1024;
@@ -35,4 +36,11 @@ internal sealed record TransportSettings
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
     public PeerEngineMetrics Metrics { get; init; } = PeerEngineMetrics.Shared;
+
+    /// <summary>
+    /// The receive buffer for frames of up to <paramref name="maxPayloadLength"/>: a whole frame must
+    /// fit below the pause threshold, or it could never be completed; 64 KiB more lets the next
+    /// frames' first bytes arrive behind it.
+    /// </summary>
+    public static long ReceiveBufferFor(int maxPayloadLength) => (long)maxPayloadLength + WireProtocol.HeaderSize + 64 * 1024;
 }

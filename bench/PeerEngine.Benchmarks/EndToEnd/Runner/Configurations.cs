@@ -86,6 +86,7 @@ internal sealed record Target(ServerSpec Server, bool Unix)
         }
 
         targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
+        targets.Add(new Target(new ServerSpec("peerengine-tls", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
         targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.InlineCompletions, ServerSpec.Inline), Unix: false));
         targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline), Unix: false));
         return targets;

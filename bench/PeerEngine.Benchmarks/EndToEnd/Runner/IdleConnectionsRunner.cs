@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using PeerEngine.Framing;
@@ -19,7 +20,7 @@ namespace PeerEngine.Benchmarks.EndToEnd.Runner;
 /// </summary>
 internal static class IdleConnectionsRunner
 {
-    public const string Usage = "e2e idle [--connections N] [--large-payload BYTES] [--stacks plain,kestrel,dotnetty,peerengine] [--decommit] [--out FILE]";
+    public const string Usage = "e2e idle [--connections N] [--large-payload BYTES] [--stacks plain,kestrel,dotnetty,peerengine,peerengine-tls] [--decommit] [--out FILE]";
 
     private const int SmallPayload = 64;
     private const int WarmupConnections = 2000;
@@ -29,7 +30,7 @@ internal static class IdleConnectionsRunner
     /// <summary>A pass that compiles this few methods is quiet: a timer or a rare path, not a wave of tier-ups.</summary>
     private const int QuietPassCompilations = 2;
 
-    private static readonly byte[] HelloFrame = EchoWire.Hello("e2e-idle");
+    private static readonly byte[] HelloFrame = EchoWire.Hello(TlsFiles.ClientId);
 
     public static int Run(string[] arguments)
     {
@@ -72,13 +73,19 @@ internal static class IdleConnectionsRunner
         report.AppendLine();
         report.AppendLine(CultureInfo.InvariantCulture, $"| stack | baseline RSS MiB | idle KiB/conn (slope) | managed | after one {largePayload:N0} B frame each (slope) | managed | idle (total) | after (total) | all still served | warm-up passes | methods compiled: second half / all measured |");
         report.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|");
+        string? tlsFolder = stacks.Contains("peerengine-tls") ? TlsFiles.Create() : null;
         foreach (string stack in stacks)
         {
-            Result result = MeasureAsync(stack, connections, largePayload, decommit).GetAwaiter().GetResult();
+            Result result = MeasureAsync(stack, connections, largePayload, decommit, tlsFolder).GetAwaiter().GetResult();
             string line = FormattableString.Invariant(
                 $"| {stack} | {result.BaselineKiB / 1024.0:F1} | {result.Slope.Idle.RssKiB:F2} | {result.Slope.Idle.ManagedKiB:F2} | {result.Slope.AfterLarge.RssKiB:F2} | {result.Slope.AfterLarge.ManagedKiB:F2} | {result.Total.Idle.RssKiB:F2} | {result.Total.AfterLarge.RssKiB:F2} | {result.Served:N0}/{connections:N0} | {result.WarmupPasses} | {result.JitDuringSecondHalf} / {result.JitWhileMeasured} |");
             Console.Error.WriteLine("  " + line);
             report.AppendLine(line);
+        }
+
+        if (tlsFolder is not null)
+        {
+            Directory.Delete(tlsFolder, recursive: true);
         }
 
         Console.WriteLine(report.ToString());
@@ -90,16 +97,24 @@ internal static class IdleConnectionsRunner
         return 0;
     }
 
-    private static async Task<Result> MeasureAsync(string stack, int count, int largePayload, bool decommit)
+    private static async Task<Result> MeasureAsync(string stack, int count, int largePayload, bool decommit, string? tlsFolder)
     {
-        using ChildProcess server = ChildProcess.Start(
-            core: 0,
-            decommit ? new Dictionary<string, string> { ["E2E_DECOMMIT"] = "1" } : new Dictionary<string, string>(),
-            "serve",
-            stack);
+        var environment = new Dictionary<string, string>();
+        if (decommit)
+        {
+            environment["E2E_DECOMMIT"] = "1";
+        }
+
+        bool tls = stack == "peerengine-tls";
+        if (tls)
+        {
+            environment[TlsFiles.Variable] = tlsFolder!;
+        }
+
+        using ChildProcess server = ChildProcess.Start(core: 0, environment, "serve", stack);
         string ready = server.Expect("READY");
         string tcp = ready.Split(' ').First(f => f.StartsWith("tcp=", StringComparison.Ordinal))[4..];
-        IPEndPoint endPoint = IPEndPoint.Parse(tcp);
+        var endPoint = new Dialer(IPEndPoint.Parse(tcp), tls ? TlsFiles.Client(tlsFolder!) : null);
 
         // Warm-up: the thread pool and the stack's pools reach their steady size, and the JIT its
         // steady state. Tiered compilation recompiles hot code in steps (instrumented, then
@@ -114,7 +129,7 @@ internal static class IdleConnectionsRunner
         while (quietPasses < 2 && warmupPasses++ < MaxWarmupPasses)
         {
             long compiledBefore = baseline.JitMethods;
-            Socket[] warm = await OpenAsync(endPoint, WarmupConnections).ConfigureAwait(false);
+            Stream[] warm = await OpenAsync(endPoint, WarmupConnections).ConfigureAwait(false);
             await EchoOnEachAsync(warm, SmallPayload).ConfigureAwait(false);
             await EchoOnEachAsync(warm, largePayload).ConfigureAwait(false);
             Close(warm);
@@ -130,8 +145,8 @@ internal static class IdleConnectionsRunner
         // in both readings and cancels out. The totals over the baseline are reported as well.
         int firstHalf = count / 2;
         int secondHalf = count - firstHalf;
-        Socket[] first = await OpenAsync(endPoint, firstHalf).ConfigureAwait(false);
-        Socket[] second = [];
+        Stream[] first = await OpenAsync(endPoint, firstHalf).ConfigureAwait(false);
+        Stream[] second = [];
         try
         {
             Reading firstIdle = await SettledMemoryAsync(server).ConfigureAwait(false);
@@ -174,38 +189,55 @@ internal static class IdleConnectionsRunner
         return new Reading(Field("rss="), Field("managed="), Field("jit="));
     }
 
-    private static async Task<Socket[]> OpenAsync(IPEndPoint endPoint, int count)
+    private static async Task<Stream[]> OpenAsync(Dialer dialer, int count)
     {
-        var sockets = new Socket[count];
+        var streams = new Stream[count];
         await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
         {
-            var socket = new Socket(endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            sockets[i] = socket;
-            await socket.ConnectAsync(endPoint, ct).ConfigureAwait(false);
-            await socket.SendAsync(HelloFrame, SocketFlags.None, ct).ConfigureAwait(false);
+            var socket = new Socket(dialer.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(dialer.EndPoint, ct).ConfigureAwait(false);
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+
+            Stream stream = new NetworkStream(socket, ownsSocket: true);
+            streams[i] = stream;
+            if (dialer.Tls is { } tls)
+            {
+                var secured = new SslStream(stream);
+                streams[i] = stream = secured;
+                await secured.AuthenticateAsClientAsync(tls, ct).ConfigureAwait(false);
+            }
+
+            await stream.WriteAsync(HelloFrame, ct).ConfigureAwait(false);
             byte[] buffer = new byte[EchoWire.HeaderSize + 256];
-            if (await ReadFrameAsync(socket, buffer, ct).ConfigureAwait(false) != FrameKind.Hello)
+            if (await ReadFrameAsync(stream, buffer, ct).ConfigureAwait(false) != FrameKind.Hello)
             {
                 throw new InvalidOperationException("The server answered the HELLO with another frame.");
             }
         }).ConfigureAwait(false);
-        return sockets;
+        return streams;
     }
 
     /// <summary>One request of <paramref name="payload"/> bytes on every connection; returns how many were echoed intact.</summary>
-    private static async Task<int> EchoOnEachAsync(Socket[] sockets, int payload)
+    private static async Task<int> EchoOnEachAsync(Stream[] streams, int payload)
     {
         int served = 0;
-        await Parallel.ForAsync(0, sockets.Length, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
+        await Parallel.ForAsync(0, streams.Length, new ParallelOptions { MaxDegreeOfParallelism = Parallelism }, async (i, ct) =>
         {
             byte[] request = new byte[EchoWire.HeaderSize + payload];
             BinaryPrimitives.WriteUInt32BigEndian(request, (uint)payload);
             request[EchoWire.KindOffset] = (byte)FrameKind.Request;
             BinaryPrimitives.WriteUInt32BigEndian(request.AsSpan(6), (uint)i + 1);
             request.AsSpan(EchoWire.HeaderSize).Fill((byte)i);
-            await sockets[i].SendAsync(request, SocketFlags.None, ct).ConfigureAwait(false);
+            await streams[i].WriteAsync(request, ct).ConfigureAwait(false);
             byte[] response = new byte[request.Length];
-            if (await ReadFrameAsync(sockets[i], response, ct).ConfigureAwait(false) == FrameKind.Response
+            if (await ReadFrameAsync(streams[i], response, ct).ConfigureAwait(false) == FrameKind.Response
                 && response.AsSpan(EchoWire.HeaderSize).SequenceEqual(request.AsSpan(EchoWire.HeaderSize)))
             {
                 Interlocked.Increment(ref served);
@@ -214,38 +246,24 @@ internal static class IdleConnectionsRunner
         return served;
     }
 
-    private static async Task<FrameKind> ReadFrameAsync(Socket socket, byte[] buffer, CancellationToken cancellationToken)
+    private static async Task<FrameKind> ReadFrameAsync(Stream stream, byte[] buffer, CancellationToken cancellationToken)
     {
-        await ReceiveExactlyAsync(socket, buffer.AsMemory(0, EchoWire.HeaderSize), cancellationToken).ConfigureAwait(false);
+        await stream.ReadExactlyAsync(buffer.AsMemory(0, EchoWire.HeaderSize), cancellationToken).ConfigureAwait(false);
         int length = EchoWire.PayloadLength(buffer);
         if (EchoWire.HeaderSize + length > buffer.Length)
         {
             throw new InvalidOperationException($"A frame of {length} bytes where at most {buffer.Length - EchoWire.HeaderSize} were expected.");
         }
 
-        await ReceiveExactlyAsync(socket, buffer.AsMemory(EchoWire.HeaderSize, length), cancellationToken).ConfigureAwait(false);
+        await stream.ReadExactlyAsync(buffer.AsMemory(EchoWire.HeaderSize, length), cancellationToken).ConfigureAwait(false);
         return (FrameKind)buffer[EchoWire.KindOffset];
     }
 
-    private static async Task ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken cancellationToken)
+    private static void Close(Stream[] streams)
     {
-        while (!buffer.IsEmpty)
+        foreach (Stream? stream in streams)
         {
-            int read = await socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            if (read == 0)
-            {
-                throw new EndOfStreamException("The server closed an idle connection.");
-            }
-
-            buffer = buffer[read..];
-        }
-    }
-
-    private static void Close(Socket[] sockets)
-    {
-        foreach (Socket? socket in sockets)
-        {
-            socket?.Dispose();
+            stream?.Dispose();
         }
     }
 
@@ -255,6 +273,9 @@ internal static class IdleConnectionsRunner
         public PerConnection Minus(Reading earlier, int connections) =>
             new((RssKiB - earlier.RssKiB) / (double)connections, (ManagedBytes - earlier.ManagedBytes) / 1024.0 / connections);
     }
+
+    /// <summary>Where the connections go, and with which TLS options when the stack speaks TLS.</summary>
+    private sealed record Dialer(IPEndPoint EndPoint, SslClientAuthenticationOptions? Tls);
 
     private readonly record struct PerConnection(double RssKiB, double ManagedKiB);
 

@@ -24,6 +24,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
     private readonly TlsCredentialSource _credentials;
     private readonly FrameReader _frames;
     private readonly TimeSpan _handshakeTimeout;
+    private readonly long _maxReceiveBufferSize;
     private readonly long _maxSendBufferSize;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -45,6 +46,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
         _metrics = metrics;
         _frames = new FrameReader(limits.MaxPayloadLength);
         _handshakeTimeout = limits.HandshakeTimeout;
+        _maxReceiveBufferSize = TransportSettings.ReceiveBufferFor(limits.MaxPayloadLength);
         _maxSendBufferSize = limits.MaxSendBufferSize;
         _credentials = new TlsCredentialSource(options, time, _logger);
     }
@@ -131,7 +133,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
                 throw Refuse(connection.RemoteEndPoint, "no_certificate", "the peer presented no certificate");
             }
 
-            var wrapped = new TlsConnection(connection, tls, _maxSendBufferSize);
+            var wrapped = new TlsConnection(connection, tls, _maxReceiveBufferSize, _maxSendBufferSize);
             wrapped.Start(CertificateIdentity.NamedIds(peerCertificate));
             await AdmitHelloAsync(wrapped, started, cancellationToken).ConfigureAwait(false);
             return wrapped;
@@ -180,7 +182,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
             throw new AuthenticationException($"The TLS handshake with {remote} failed: the peer presented no certificate.");
         }
 
-        var wrapped = new TlsConnection(connection, tls, _maxSendBufferSize);
+        var wrapped = new TlsConnection(connection, tls, _maxReceiveBufferSize, _maxSendBufferSize);
         wrapped.Start(CertificateIdentity.NamedIds(peerCertificate));
         return wrapped;
     }

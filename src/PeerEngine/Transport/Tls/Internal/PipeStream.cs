@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace PeerEngine.Transport.Tls.Internal;
 
@@ -29,29 +30,91 @@ internal sealed class PipeStream(PipeReader input, PipeWriter output) : Stream
         set => throw new NotSupportedException();
     }
 
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        input.TryRead(out ReadResult ready) && TryTake(ready, buffer, out int taken)
+            ? new ValueTask<int>(taken)
+            : WaitAndReadAsync(buffer, cancellationToken);
+
+    public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        // The common case, no other writer and room in the pipe, completes without a state machine.
+        if (_writing.Wait(0, CancellationToken.None))
+        {
+            ValueTask<FlushResult> write;
+            try
+            {
+                write = output.WriteAsync(buffer, cancellationToken);
+            }
+            catch
+            {
+                _writing.Release();
+                throw;
+            }
+
+            if (write.IsCompletedSuccessfully)
+            {
+                _writing.Release();
+                return write.Result.IsCompleted ? ValueTask.FromException(Closed()) : ValueTask.CompletedTask;
+            }
+
+            return FinishWriteAsync(write);
+        }
+
+        return WaitAndWriteAsync(buffer, cancellationToken);
+    }
+
+    /// <summary>Copies what <paramref name="result"/> holds into <paramref name="buffer"/>; <see langword="false"/> when there is nothing yet and more may come.</summary>
+    private bool TryTake(ReadResult result, Memory<byte> buffer, out int taken)
+    {
+        ReadOnlySequence<byte> received = result.Buffer;
+        if (!received.IsEmpty)
+        {
+            taken = (int)Math.Min(received.Length, buffer.Length);
+            received.Slice(0, taken).CopyTo(buffer.Span);
+            input.AdvanceTo(received.GetPosition(taken));
+            return true; // 0 for a zero-byte read: data is there now
+        }
+
+        input.AdvanceTo(received.End);
+        taken = 0;
+        return result.IsCompleted || result.IsCanceled;
+    }
+
+    // Pooled state machines: a connection reads and writes many times, and its waits must not allocate.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> WaitAndReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
         while (true)
         {
             ReadResult result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            ReadOnlySequence<byte> received = result.Buffer;
-            if (!received.IsEmpty)
+            if (TryTake(result, buffer, out int taken))
             {
-                int length = (int)Math.Min(received.Length, buffer.Length);
-                received.Slice(0, length).CopyTo(buffer.Span);
-                input.AdvanceTo(received.GetPosition(length));
-                return length; // 0 for a zero-byte read: data is there now
-            }
-
-            input.AdvanceTo(received.End);
-            if (result.IsCompleted || result.IsCanceled)
-            {
-                return 0;
+                return taken;
             }
         }
     }
 
-    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask FinishWriteAsync(ValueTask<FlushResult> write)
+    {
+        FlushResult result;
+        try
+        {
+            result = await write.ConfigureAwait(false);
+        }
+        finally
+        {
+            _writing.Release();
+        }
+
+        if (result.IsCompleted)
+        {
+            throw Closed();
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask WaitAndWriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken)
     {
         await _writing.WaitAsync(cancellationToken).ConfigureAwait(false);
         FlushResult result;
@@ -66,9 +129,11 @@ internal sealed class PipeStream(PipeReader input, PipeWriter output) : Stream
 
         if (result.IsCompleted)
         {
-            throw new ConnectionResetException("The connection's sending side is closed.");
+            throw Closed();
         }
     }
+
+    private static ConnectionResetException Closed() => new("The connection's sending side is closed.");
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
         ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();

@@ -2,14 +2,16 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Security;
+using PeerEngine.Buffers;
 
 namespace PeerEngine.Transport.Tls.Internal;
 
 /// <summary>
-/// The protocol's view of a connection inside TLS. <see cref="Input"/> reads decrypted bytes straight
-/// from the <see cref="SslStream"/>, with a zero-byte read first so that an idle connection holds no
-/// buffer; <see cref="Output"/> is a pipe that one send loop drains into TLS records, so writers never
-/// wait on encryption and small frames written together leave as one record.
+/// The protocol's view of a connection inside TLS, as two pipes and two loops, as a socket connection
+/// is. The receive loop decrypts into <see cref="Input"/>'s pooled blocks, with a zero-byte read
+/// first so that an idle connection holds no buffer, and hands each read to the protocol inline;
+/// <see cref="Output"/> is a pipe that the send loop drains into TLS records, so writers never wait on
+/// encryption and small frames written together leave as one record.
 /// </summary>
 internal sealed class TlsConnection : TransportConnection, IPeerIdentity
 {
@@ -18,19 +20,26 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
 
     private readonly TransportConnection _inner;
     private readonly SslStream _tls;
-    private readonly FailureRecordingReader _input;
+    private readonly Pipe _received;
     private readonly Pipe _toSend;
     private string[] _peerIds = [];
+    private Exception? _receiveFailure;
+    private Task _receiving = Task.CompletedTask;
     private Task _sending = Task.CompletedTask;
     private Task? _disposing;
     private int _aborted;
 
-    public TlsConnection(TransportConnection inner, SslStream tls, long maxSendBufferSize)
+    public TlsConnection(TransportConnection inner, SslStream tls, long maxReceiveBufferSize, long maxSendBufferSize)
     {
         _inner = inner;
         _tls = tls;
-        _input = new FailureRecordingReader(PipeReader.Create(
-            tls, new StreamPipeReaderOptions(bufferSize: RecordSize, minimumReadSize: 2048, leaveOpen: true, useZeroByteReads: true)));
+        _received = new Pipe(new PipeOptions(
+            pool: BlockMemoryPool.Shared,
+            readerScheduler: PipeScheduler.Inline,
+            writerScheduler: PipeScheduler.Inline,
+            pauseWriterThreshold: maxReceiveBufferSize,
+            resumeWriterThreshold: maxReceiveBufferSize / 2,
+            useSynchronizationContext: false));
         _toSend = new Pipe(new PipeOptions(
             pauseWriterThreshold: maxSendBufferSize,
             resumeWriterThreshold: maxSendBufferSize / 2,
@@ -39,7 +48,7 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
             useSynchronizationContext: false));
     }
 
-    public override PipeReader Input => _input;
+    public override PipeReader Input => _received.Reader;
 
     public override PipeWriter Output => _toSend.Writer;
 
@@ -54,15 +63,20 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
 
     public bool Names(string nodeId) => CertificateIdentity.Names(_peerIds, nodeId);
 
+    /// <remarks>
+    /// In TLS 1.3 a server refuses a client's certificate after the client's handshake completed, so
+    /// the refusal (an alert) ends the receive loop, which keeps what ended it.
+    /// </remarks>
     public string? ExplainRefusal() =>
-        _input.Failure is { } failure && TlsFailures.IsTls(failure) ? TlsFailures.Explain(failure) : null;
+        Volatile.Read(ref _receiveFailure) is { } failure && TlsFailures.IsTls(failure) ? TlsFailures.Explain(failure) : null;
 
-    /// <summary>Starts sending, once the handshake authenticated the peer as <paramref name="peerIds"/>.</summary>
+    /// <summary>Starts receiving and sending, once the handshake authenticated the peer as <paramref name="peerIds"/>.</summary>
     public void Start(string[] peerIds)
     {
         _peerIds = peerIds;
         using (ExecutionContext.SuppressFlow())
         {
+            _receiving = ReceiveLoopAsync();
             _sending = SendLoopAsync();
         }
     }
@@ -93,9 +107,46 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
         // A graceful end: what was written is encrypted and sent, then close_notify, then the inner close.
         await _toSend.Writer.CompleteAsync().ConfigureAwait(false);
         await _sending.ConfigureAwait(false);
-        await _input.CompleteAsync().ConfigureAwait(false);
+        await _received.Reader.CompleteAsync().ConfigureAwait(false);
         await _inner.DisposeAsync().ConfigureAwait(false);
         await _tls.DisposeAsync().ConfigureAwait(false);
+        await _receiving.ConfigureAwait(false);
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        PipeWriter received = _received.Writer;
+        Exception? failure = null;
+        try
+        {
+            while (true)
+            {
+                // Waits for a record without holding a buffer: an idle connection rents none.
+                await _tls.ReadAsync(Memory<byte>.Empty).ConfigureAwait(false);
+                int read = await _tls.ReadAsync(received.GetMemory(RecordSize)).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break; // close_notify, or the inner connection's end
+                }
+
+                received.Advance(read);
+                FlushResult flushed = await received.FlushAsync().ConfigureAwait(false);
+                if (flushed.IsCompleted)
+                {
+                    break; // the protocol stopped reading
+                }
+            }
+        }
+        catch (Exception e)
+        {
+            // Whatever ended the input is the protocol's to see, as a failed read.
+            failure = e;
+            Volatile.Write(ref _receiveFailure, e);
+        }
+        finally
+        {
+            await received.CompleteAsync(failure).ConfigureAwait(false);
+        }
     }
 
     private async Task SendLoopAsync()
@@ -160,47 +211,6 @@ internal sealed class TlsConnection : TransportConnection, IPeerIdentity
         finally
         {
             ArrayPool<byte>.Shared.Return(record);
-        }
-    }
-
-    /// <summary>
-    /// The decrypted input, keeping the exception that ended it: in TLS 1.3 a server refuses a client's
-    /// certificate after the client's handshake completed, so the refusal (an alert) surfaces here, and
-    /// the connector tells the caller what it was.
-    /// </summary>
-    private sealed class FailureRecordingReader(PipeReader inner) : PipeReader
-    {
-        public Exception? Failure { get; private set; }
-
-        public override ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default)
-        {
-            ValueTask<ReadResult> read = inner.ReadAsync(cancellationToken);
-            return read.IsCompletedSuccessfully ? read : AwaitAsync(read);
-        }
-
-        public override bool TryRead(out ReadResult result) => inner.TryRead(out result);
-
-        public override void AdvanceTo(SequencePosition consumed) => inner.AdvanceTo(consumed);
-
-        public override void AdvanceTo(SequencePosition consumed, SequencePosition examined) => inner.AdvanceTo(consumed, examined);
-
-        public override void CancelPendingRead() => inner.CancelPendingRead();
-
-        public override void Complete(Exception? exception = null) => inner.Complete(exception);
-
-        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
-
-        private async ValueTask<ReadResult> AwaitAsync(ValueTask<ReadResult> read)
-        {
-            try
-            {
-                return await read.ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                Failure ??= e;
-                throw;
-            }
         }
     }
 }
