@@ -109,6 +109,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
                 ClientCertificateRequired = true,
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+                CertificateChainPolicy = credentials.ChainPolicy(peerIsClient: true, _time.GetUtcNow()),
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) => Check(credentials, certificate, chain, peerIsClient: true, verdict),
             };
 
@@ -155,6 +156,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
             ClientCertificateContext = credentials.Context,
             EnabledSslProtocols = SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            CertificateChainPolicy = credentials.ChainPolicy(peerIsClient: false, _time.GetUtcNow()),
             RemoteCertificateValidationCallback = (_, certificate, chain, _) => Check(credentials, certificate, chain, peerIsClient: false, verdict),
         };
 

@@ -102,33 +102,61 @@ internal sealed class TlsCredentials
             return true;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.AddRange(_authorities);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.VerificationTime = at;
-        chain.ChainPolicy.VerificationTimeIgnored = false;
-        chain.ChainPolicy.ApplicationPolicy.Add(peerIsClient ? ClientAuthentication : ServerAuthentication);
-        if (sent is not null)
+        // The TLS library built the chain with this node's policy (ChainPolicy) when it was given
+        // one: checking that chain is the verification, and building another would double its cost.
+        bool builtHere = sent is null || sent.ChainPolicy.TrustMode != X509ChainTrustMode.CustomRootTrust
+            || sent.ChainElements.Count == 0 || !sent.ChainElements[0].Certificate.RawDataMemory.Span.SequenceEqual(peer.RawDataMemory.Span);
+        X509Chain chain = builtHere ? new X509Chain { ChainPolicy = ChainPolicy(peerIsClient, now)! } : sent!;
+        try
         {
-            foreach (X509ChainElement element in sent.ChainElements)
+            if (builtHere && sent is not null)
             {
-                if (!ReferenceEquals(element.Certificate, peer))
+                foreach (X509ChainElement element in sent.ChainElements)
                 {
-                    chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                    if (!ReferenceEquals(element.Certificate, peer))
+                    {
+                        chain.ChainPolicy.ExtraStore.Add(element.Certificate);
+                    }
                 }
             }
-        }
 
-        if (chain.Build(peer))
+            bool trusted = builtHere ? chain.Build(peer) : chain.ChainStatus.All(s => s.Status == X509ChainStatusFlags.NoError);
+            problem = trusted ? string.Empty : DescribeChainProblem(chain);
+            return trusted;
+        }
+        finally
         {
-            problem = string.Empty;
-            return true;
+            if (builtHere)
+            {
+                chain.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// How a peer's chain is verified, for the TLS library to build it with: it ends at a configured
+    /// authority, is valid at <paramref name="now"/>, and allows the role the peer plays;
+    /// <see langword="null"/> with pinned certificates only, which are checked by hash instead.
+    /// </summary>
+    public X509ChainPolicy? ChainPolicy(bool peerIsClient, DateTimeOffset now)
+    {
+        if (_authorities.Count == 0)
+        {
+            return null;
         }
 
-        problem = DescribeChainProblem(chain);
-        return false;
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            VerificationTime = now.UtcDateTime,
+            VerificationTimeIgnored = false,
+        };
+        policy.CustomTrustStore.AddRange(_authorities);
+        policy.ApplicationPolicy.Add(peerIsClient ? ClientAuthentication : ServerAuthentication);
+        return policy;
     }
+
 
     private static string DescribeChainProblem(X509Chain chain)
     {
