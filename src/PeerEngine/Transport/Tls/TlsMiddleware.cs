@@ -110,6 +110,11 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
                 EnabledSslProtocols = SslProtocols.Tls13,
                 CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
                 CertificateChainPolicy = credentials.ChainPolicy(peerIsClient: true, _time.GetUtcNow()),
+
+                // Every connection is a full mutual handshake. A resumed TLS 1.3 session can come back
+                // without the client's certificate on Linux (dotnet/runtime#123238), and a peer is
+                // never admitted without one; pooled connections make handshakes rare anyway.
+                AllowTlsResume = false,
                 RemoteCertificateValidationCallback = (_, certificate, chain, _) => Check(credentials, certificate, chain, peerIsClient: true, verdict),
             };
 
@@ -126,8 +131,8 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
                 throw Refuse(connection.RemoteEndPoint, e is OperationCanceledException ? "timeout" : "handshake", why, e);
             }
 
-            // A resumed TLS 1.3 session can come back without the client's certificate (on Linux,
-            // dotnet/runtime#123238): a peer is never admitted without one.
+            // Resumption is off (above), and a peer without a certificate is never admitted, whatever
+            // the TLS library decided.
             if (tls.RemoteCertificate is not X509Certificate2 peerCertificate)
             {
                 await tls.DisposeAsync().ConfigureAwait(false);
@@ -157,6 +162,7 @@ internal sealed class TlsMiddleware : IConnectionMiddleware
             EnabledSslProtocols = SslProtocols.Tls13,
             CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
             CertificateChainPolicy = credentials.ChainPolicy(peerIsClient: false, _time.GetUtcNow()),
+            AllowTlsResume = false, // as on the accepting side: a full mutual handshake each time
             RemoteCertificateValidationCallback = (_, certificate, chain, _) => Check(credentials, certificate, chain, peerIsClient: false, verdict),
         };
 
