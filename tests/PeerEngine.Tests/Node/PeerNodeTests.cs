@@ -196,6 +196,17 @@ public sealed class PeerNodeTests
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_unix_socket_only_its_owner_may_connect_to()
+    {
+        await using var cluster = new NodeCluster();
+        string socket = Support.TempPaths.UnixSocket();
+        await cluster.StartAsync("private", o => o.UnixSocketPath = socket);
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(socket));
+    }
+
+    [Fact]
     public async Task The_pool_grows_under_load_up_to_its_limit_and_no_further()
     {
         await using var cluster = new NodeCluster();

@@ -60,6 +60,13 @@ internal sealed class SocketListener : IConnectionListener
             }
 
             socket.Bind(endPoint);
+            if (unixPath is not null && !OperatingSystem.IsWindows())
+            {
+                // Connecting takes write permission on the socket file: only the owner may. Set
+                // between bind and listen, so nobody connects while the umask's mode still holds.
+                File.SetUnixFileMode(unixPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
             socket.Listen(backlog);
             return new SocketListener(socket, options, unixPath);
         }
