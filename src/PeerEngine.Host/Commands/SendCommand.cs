@@ -207,7 +207,7 @@ internal static class SendCommand
 
     private static async Task<int> SendManyAsync(Request request, string peerId, byte[] payload, TimeSpan limit, int times, int parallel, string via, CancellationToken cancellationToken)
     {
-        var latencies = new double[times];
+        var latencies = new LatencyHistogram();
         int next = -1;
         int failed = 0;
         string? firstFailure = null;
@@ -226,11 +226,10 @@ internal static class SendCommand
                 try
                 {
                     using PooledPayload response = await request(payload, limit, CancellationToken.None);
-                    latencies[i] = System.Diagnostics.Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+                    latencies.Record(System.Diagnostics.Stopwatch.GetElapsedTime(begin));
                 }
                 catch (Exception e) when (Describe(e, peerId, limit) is { } reason)
                 {
-                    latencies[i] = double.NaN;
                     Interlocked.Increment(ref failed);
                     Interlocked.CompareExchange(ref firstFailure, reason, null);
                     if (e is PeerUnavailableException or PeerNotFoundException)
@@ -243,11 +242,9 @@ internal static class SendCommand
 
         // Every index taken was sent and finished: all of them, or those taken before Ctrl+C.
         int done = Math.Min(times, next + 1);
-        double[] ok = [.. latencies.Take(done).Where(l => !double.IsNaN(l)).Order()];
-        double Percentile(double p) => ok.Length == 0 ? double.NaN : ok[Math.Min(ok.Length - 1, (int)Math.Ceiling(p * ok.Length) - 1)];
         Console.Out.WriteLine(
             $"{done} requests to {peerId}, {parallel} at a time, in {started.Elapsed.TotalSeconds:0.000} s ({done / started.Elapsed.TotalSeconds:0} req/s): " +
-            $"p50 {Percentile(0.50):0.000} ms, p99 {Percentile(0.99):0.000} ms, max {Percentile(1):0.000} ms, {failed} failed");
+            $"p50 {latencies.Percentile(0.50):0.000} ms, p99 {latencies.Percentile(0.99):0.000} ms, max {latencies.MaxMilliseconds:0.000} ms, {failed} failed");
         Console.Out.WriteLine($"transport: {via}");
         if (done < times && !unreachable)
         {
