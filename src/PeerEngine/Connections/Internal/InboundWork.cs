@@ -124,7 +124,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
 
         // The span is Activity.Current in the handler, so the handler's own calls nest under it; it is
         // made only while someone listens, and the clock is read only while the histogram is on.
-        using Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartHandling(_parent, _request.PeerId, _request.Payload.Length) : null;
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartHandling(_parent, _request.PeerId, _request.Payload.Length) : null;
         bool timed = dispatcher.Metrics.ServerRequestDuration.Enabled;
         long started = timed ? dispatcher.Time.GetTimestamp() : 0;
         try
@@ -185,6 +185,8 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
         finally
         {
+            // Ended before the slot is given back: a node that stops once its work is done has every span ended.
+            span?.Dispose();
             dispatcher.OnFinished();
         }
     }
@@ -193,7 +195,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private async ValueTask HandleMessageAsync()
     {
         InboundDispatcher dispatcher = _dispatcher!;
-        using Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartProcessing(_parent, _message.PeerId, _message.Payload.Length) : null;
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartProcessing(_parent, _message.PeerId, _message.Payload.Length) : null;
         try
         {
             await dispatcher.MessageHandler!(_message, dispatcher.Lifetime).ConfigureAwait(false);
@@ -205,6 +207,8 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
         finally
         {
+            // Ended before the slot is given back: a node that stops once its work is done has every span ended.
+            span?.Dispose();
             dispatcher.OnFinished();
         }
     }
