@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using PeerEngine.Buffers;
 using PeerEngine.Node;
+using PeerEngine.Tests.Connections;
 using PeerEngine.Tests.Node;
 using PeerEngine.Tests.Support;
 
@@ -134,5 +135,32 @@ public sealed class SpanTests
         Activity send = Assert.Single(trace, a => a.DisplayName == "send");
         Assert.Equal(broadcast.SpanId, send.ParentSpanId);
         Assert.Equal(1, broadcast.GetTagItem("messaging.batch.message_count"));
+    }
+
+    [Fact]
+    public async Task A_received_context_parents_the_server_span_and_an_invalid_one_leaves_it_a_root()
+    {
+        using var spans = new SpanRecorder();
+        await using var harness = new ConnectionHarness();
+        PeerEngine.Connections.PeerListener listener = harness.Listen(Handlers.Echo);
+        string peerId = "raw-" + Guid.NewGuid().ToString("n")[..8];
+        await using RawPeer peer = await RawPeer.ConnectAsync(listener.EndPoint);
+        await peer.SendAsync(HelloBytes.Version2(peerId));
+        await peer.ReadFrameAsync();
+
+        await peer.SendAsync(TraceBlockWireTests.Traced(PeerEngine.Framing.FrameKind.Request, 1, TraceBlockWireTests.Block(TraceBlockWireTests.ValidParent, "k=v"), "a"u8));
+        await peer.ReadFrameAsync();
+        await peer.SendAsync(TraceBlockWireTests.Traced(PeerEngine.Framing.FrameKind.Request, 2, TraceBlockWireTests.Block(TraceBlockWireTests.ValidParent.ToUpperInvariant(), ""), "b"u8));
+        await peer.ReadFrameAsync();
+
+        Activity child = (await spans.WaitForAsync(ActivityTraceId.CreateFromString("0af7651916cd43dd8448eb211c80319c"), 1))
+            .Single(a => Equals(a.GetTagItem("peerengine.peer.id"), peerId));
+        Assert.Equal("b7ad6b7169203331", child.ParentSpanId.ToHexString());
+        Assert.Equal("k=v", child.TraceStateString);
+        await Eventually.WaitUntilAsync(
+            () => spans.All.Count(a => Equals(a.GetTagItem("peerengine.peer.id"), peerId)) == 2, TimeSpan.FromSeconds(10), "the second server span");
+        Activity root = spans.All.Single(a => Equals(a.GetTagItem("peerengine.peer.id"), peerId) && a != child);
+        Assert.Equal(default, root.ParentSpanId);
+        Assert.NotEqual(child.TraceId, root.TraceId);
     }
 }

@@ -26,6 +26,9 @@ internal sealed class SpanRecorder : IDisposable
         ActivitySource.AddActivityListener(_listener);
     }
 
+    /// <summary>Every finished span recorded so far.</summary>
+    public IReadOnlyList<Activity> All => [.. _stopped];
+
     /// <summary>The engine's finished spans of trace <paramref name="traceId"/>.</summary>
     public IReadOnlyList<Activity> Of(ActivityTraceId traceId) =>
         [.. _stopped.Where(a => a.TraceId == traceId && a.Source.Name == PeerEngineActivities.SourceName)];
