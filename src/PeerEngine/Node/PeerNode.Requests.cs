@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
@@ -104,6 +105,7 @@ public sealed partial class PeerNode
         return UninstrumentedSend(pool, refused, payload, cancellationToken);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private static async ValueTask InstrumentedSendAsync(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         using Activity? activity = PeerEngineActivities.StartSend("send", pool?.PeerId, payload.Length);
@@ -159,6 +161,8 @@ public sealed partial class PeerNode
         return new BroadcastResult(peers.Length - failures.Count, failures);
     }
 
+    // Pooled: with a listener that samples nothing, the state machine would be a request's only allocation.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PooledPayload> InstrumentedRequestAsync(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
         // Current while the REQUEST is written, so that a version-2 connection carries it to the peer.

@@ -34,6 +34,26 @@ public sealed class Version2HandshakeTests
     }
 
     [Fact]
+    public async Task A_response_over_the_maximum_the_requester_announced_becomes_error_5()
+    {
+        await using var harness = new ConnectionHarness();
+        PeerListener listener = harness.Listen(Handlers.Echo);
+        await using RawPeer peer = await RawPeer.ConnectAsync(listener.EndPoint);
+        await peer.SendAsync(HelloBytes.Version2("raw", 1024));
+        await peer.ReadFrameAsync();
+
+        // 2,000 bytes are within the node's own maximum, so it takes the request; its echo is not within ours.
+        await peer.SendAsync(FrameBytes.Build(FrameKind.Request, 6, new byte[2000]));
+        (FrameHeader answer, byte[] payload) = await peer.ReadFrameAsync();
+
+        Assert.Equal((FrameKind.Error, 6u), (answer.Kind, answer.CorrelationId));
+        Assert.Equal((ushort)ErrorCode.HandlerFailed, (ushort)((payload[0] << 8) | payload[1]));
+        await peer.SendAsync(FrameBytes.Build(FrameKind.Request, 7, new byte[1024]));
+        (FrameHeader fits, _) = await peer.ReadFrameAsync();
+        Assert.Equal(new FrameHeader(1024, FrameKind.Response, 0, 7), fits);
+    }
+
+    [Fact]
     public async Task A_version_1_hello_is_answered_in_version_1_and_the_connection_follows_version_1()
     {
         await using var harness = new ConnectionHarness();
