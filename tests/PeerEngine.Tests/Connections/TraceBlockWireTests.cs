@@ -120,6 +120,22 @@ public sealed class TraceBlockWireTests
     }
 
     [Fact]
+    public async Task A_traced_request_pipelined_behind_a_version_2_hello_follows_version_2()
+    {
+        await using var harness = new ConnectionHarness();
+        PeerListener listener = harness.Listen(Handlers.Echo);
+        await using RawPeer peer = await RawPeer.ConnectAsync(listener.EndPoint);
+
+        await peer.SendAsync([.. HelloBytes.Version2("raw"), .. Traced(FrameKind.Request, 3, Block(ValidParent, ""), "early"u8)]);
+
+        (FrameHeader hello, _) = await peer.ReadFrameAsync();
+        (FrameHeader response, byte[] payload) = await peer.ReadFrameAsync();
+        Assert.Equal(FrameKind.Hello, hello.Kind);
+        Assert.Equal(new FrameHeader(5, FrameKind.Response, 0, 3), response);
+        Assert.Equal("early"u8.ToArray(), payload);
+    }
+
+    [Fact]
     public async Task A_traced_message_reaches_its_handler_without_the_block()
     {
         await using var harness = new ConnectionHarness();
