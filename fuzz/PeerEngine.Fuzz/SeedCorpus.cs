@@ -58,6 +58,14 @@ internal static class SeedCorpus
         yield return ("request.bin", FrameReaderTarget.Recipe(OneMiB, request));
         yield return ("request-split-in-header.bin", FrameReaderTarget.Recipe(OneMiB, request, 3, 7, 12));
         yield return ("conversation.bin", FrameReaderTarget.Recipe(OneMiB, conversation));
+        byte[] traced = Written(output =>
+        {
+            FrameWriter.WriteHello(output, "node-2", WireProtocol.Version2, WireProtocol.DefaultMaxPayloadLength);
+            FrameWriter.WriteWithTraceContext(output, FrameKind.Request, 7, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", "k=v", new System.Buffers.ReadOnlySequence<byte>("hello"u8.ToArray()));
+            FrameWriter.WriteWithTraceContext(output, FrameKind.Message, 0, "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01", null, default);
+        });
+        yield return ("version-2-traced.bin", FrameReaderTarget.Recipe(OneMiB | 4, traced, 5, 20, 40));
+        yield return ("version-2-block-past-end.bin", FrameReaderTarget.Recipe(OneMiB | 4, [0, 0, 0, 3, 2, 1, 0, 0, 0, 1, 9, 0x30, 0x30]));
         yield return ("conversation-split.bin", FrameReaderTarget.Recipe(OneMiB, conversation, 1, 10, 11, 11, 25, 40, 77, 100));
         yield return ("truncated-payload.bin", FrameReaderTarget.Recipe(OneMiB, request.AsSpan(..^2), 10));
         yield return ("truncated-header.bin", FrameReaderTarget.Recipe(OneMiB, request.AsSpan(..6), 2));
@@ -89,6 +97,12 @@ internal static class SeedCorpus
         yield return ("correlation-id.bin", HelloPayloadTarget.Recipe(true, valid));
         yield return ("version-only.bin", HelloPayloadTarget.Recipe(false, [0, 1]));
         yield return ("one-byte.bin", HelloPayloadTarget.Recipe(false, [0]));
+        byte[] version2 = Written(output => FrameWriter.WriteHello(output, "node-1", WireProtocol.Version2, 4096))[WireProtocol.HeaderSize..];
+        yield return ("version-2-valid.bin", HelloPayloadTarget.Recipe(false, version2, 2, 8));
+        yield return ("version-2-max-too-small.bin", HelloPayloadTarget.Recipe(false, [0, 2, 1, (byte)'a', 0, 0, 3, 255]));
+        yield return ("version-2-short.bin", HelloPayloadTarget.Recipe(false, version2.AsSpan(0, version2.Length - 1)));
+        yield return ("version-2-huge-max.bin", HelloPayloadTarget.Recipe(false, [0, 2, 1, (byte)'a', 255, 255, 255, 255]));
+        yield return ("version-2-to-version-1-node.bin", HelloPayloadTarget.Version1OnlyRecipe(false, version2));
     }
 
     private static IEnumerable<(string Name, byte[] Bytes)> ErrorSeeds()

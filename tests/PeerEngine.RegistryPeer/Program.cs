@@ -23,6 +23,7 @@ return args switch
     ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
     ["listen", var path, var id, var maxConnections] => await ListenAsync(path, id, maxConnections),
     ["throwing-node", var path, var id] => await RunThrowingNodeAsync(path, id),
+    ["metrics-under-di", var path] => await MetricsUnderDi.RunAsync(path),
     _ => Usage(),
 };
 

@@ -9,7 +9,9 @@ namespace PeerEngine.Fuzz.Targets;
 
 /// <summary>
 /// The frame reader over any segmentation. The input is a <see cref="SplitRecipe"/> of up to 8 split
-/// points whose choice byte picks the maximum payload and whose data is the byte stream.
+/// points whose choice byte picks the maximum payload (bits 0 and 1) and the protocol version whose
+/// flag rules apply (bit 2: version 2, where a REQUEST or MESSAGE may carry a trace block), and whose
+/// data is the byte stream.
 /// The stream is read three ways: contiguous, as a <see cref="ReadOnlySequence{T}"/> cut at the split
 /// points, and through a <see cref="Pipe"/> written one piece at a time and drained the way a
 /// connection's receive loop drains it. Every step checks the reader's contract, and the three
@@ -26,7 +28,7 @@ public sealed class FrameReaderTarget : IFuzzTarget
     public string Name => "frames";
 
     /// <summary>Builds the input this target reads.</summary>
-    /// <param name="limitIndex">Which maximum payload: 0 = 16, 1 = 64, 2 = 1024, 3 = 1 MiB.</param>
+    /// <param name="limitIndex">Which maximum payload: 0 = 16, 1 = 64, 2 = 1024, 3 = 1 MiB; plus 4 for version 2.</param>
     /// <param name="stream">The bytes on the wire.</param>
     /// <param name="splitPoints">Where the stream is cut into segments (offsets into <paramref name="stream"/>).</param>
     public static byte[] Recipe(byte limitIndex, ReadOnlySpan<byte> stream, params ReadOnlySpan<ushort> splitPoints) =>
@@ -36,7 +38,8 @@ public sealed class FrameReaderTarget : IFuzzTarget
     public void Run(ReadOnlySpan<byte> input)
     {
         var recipe = new SplitRecipe(input, MaxSplitPoints);
-        var reader = new FrameReader(Limits[recipe.Choice % Limits.Length]);
+        ushort version = (recipe.Choice & 4) == 0 ? WireProtocol.Version : WireProtocol.Version2;
+        var reader = new FrameReader(Limits[recipe.Choice % Limits.Length], version);
         byte[] stream = recipe.Data;
 
         var contiguous = new FrameTrace(reader, stream);
@@ -208,6 +211,13 @@ public sealed class FrameReaderTarget : IFuzzTarget
                 case FrameKind.Error:
                     ProtocolError parsed = ErrorPayload.Parse(frame.Payload, out ErrorCode code, out string message);
                     return new FrameEvent(EndOffset, frame.Header, parsed, $"{(ushort)code}: {message}");
+                case FrameKind.Request or FrameKind.Message when (frame.Header.Flags & WireProtocol.TraceFlag) != 0:
+                    ProtocolError block = TraceContextBlock.Read(frame.Payload, out ReadOnlySequence<byte> parent, out ReadOnlySequence<byte> state, out ReadOnlySequence<byte> application);
+                    Check(block.IsError || TraceContextBlock.GetLength((int)parent.Length, (int)state.Length) + application.Length == frame.Payload.Length,
+                        "a trace block that fits and its application bytes make up the payload");
+                    Check(block.IsError || (parent.Length is >= 1 and <= TraceContextBlock.MaxTraceParentLength && state.Length <= WireProtocol.MaxTraceStateLength),
+                        "an accepted trace block's values are within their limits");
+                    return new FrameEvent(EndOffset, frame.Header, block, block.IsError ? null : $"{Convert.ToHexString(parent.ToArray())}/{Convert.ToHexString(state.ToArray())}");
                 default:
                     return new FrameEvent(EndOffset, frame.Header, default, null);
             }

@@ -43,10 +43,11 @@ internal static class RunCommand
         Option<double> keepAliveInterval = Settings.Seconds("--keepalive-interval", "Silence before a PING", 15);
         Option<double> keepAliveTimeout = Settings.Seconds("--keepalive-timeout", "Silence before closing", 45);
         Option<double> drain = Settings.Seconds("--drain-timeout", "Time for in-flight work at shutdown", 10);
+        Option<int> protocolVersion = Settings.Integer("--protocol-version", "The highest protocol version spoken: 2 (trace context, each side's maximum payload) or 1.", 2);
 
         var command = new Command("run", "Start a node, publish it, serve until SIGINT or SIGTERM, then stop gracefully.")
         {
-            id, host, port, registry, discovery, advertise, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain,
+            id, host, port, registry, discovery, advertise, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain, protocolVersion,
         };
         var tls = new TlsSettings();
         tls.AddTo(command);
@@ -70,6 +71,7 @@ internal static class RunCommand
                     KeepAliveInterval = Settings.ToTimeSpan(result.GetValue(keepAliveInterval), "--keepalive-interval"),
                     KeepAliveTimeout = Settings.ToTimeSpan(result.GetValue(keepAliveTimeout), "--keepalive-timeout"),
                     DrainTimeout = drainTimeout,
+                    ProtocolVersion = result.GetValue(protocolVersion),
                 },
                 Tls = tls.Read(result),
             };
@@ -85,6 +87,7 @@ internal static class RunCommand
                 [nameof(PeerConnectionOptions.KeepAliveInterval)] = keepAliveInterval.Name,
                 [nameof(PeerConnectionOptions.KeepAliveTimeout)] = keepAliveTimeout.Name,
                 [nameof(PeerConnectionOptions.DrainTimeout)] = drain.Name,
+                [nameof(PeerConnectionOptions.ProtocolVersion)] = protocolVersion.Name,
             });
             if (where.Redis is not null)
             {
@@ -176,6 +179,10 @@ internal static class RunCommand
             node.Connections = options.Connections;
             node.Tls = options.Tls;
         }).HandleRequests(Echo);
+
+        // Debug logging (Logging__LogLevel__PeerEngine=Debug) shows each connection's protocol version
+        // and each finished span with its trace and parent ids.
+        builder.Services.AddHostedService<SpanLog>();
 
         if (where.Redis is { } redis)
         {

@@ -43,6 +43,14 @@ internal sealed class ConnectionSettings : IDisposable
 
     public string LocalNodeId { get; }
 
+    /// <summary>
+    /// The highest protocol version these connections speak: the option's, or 1 when the maximum
+    /// payload is below the smallest a version-2 HELLO can announce.
+    /// </summary>
+    public ushort HighestVersion => Options.MaxPayloadLength < WireProtocol.MinAnnouncedMaxPayloadLength
+        ? WireProtocol.Version
+        : (ushort)Options.ProtocolVersion;
+
     public PeerConnectionOptions Options { get; }
 
     public ConnectionHandlers Handlers { get; }

@@ -28,6 +28,7 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     private readonly ConnectionSettings _settings;
     private readonly ConnectionShutdown _shutdown = new();
     private readonly ConnectionTimers _timers;
+    private readonly ProtocolNegotiation _negotiation;
     private readonly FrameSender _sender;
     private readonly InboundDispatcher _inbound;
     private readonly OutboundRequests _outbound;
@@ -43,6 +44,7 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
         Role = role;
         _settings = settings;
         _timers = new ConnectionTimers(settings.Time, settings.Options);
+        _negotiation = new ProtocolNegotiation(settings);
         _sender = new FrameSender(transport.Output, _shutdown);
         _inbound = new InboundDispatcher(this, settings, _sender, _shutdown.Lifetime);
         _outbound = new OutboundRequests(this, settings, _sender, _shutdown);
@@ -62,8 +64,7 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint => _transport.RemoteEndPoint;
 
-    /// <summary>A short name for logs: a process-unique number and the peer's address.</summary>
-    /// <remarks>Made when first logged: most connections are never named, and 10,000 idle ones need not carry it.</remarks>
+    /// <summary>A short name for logs: a process-unique number and the peer's address, made when first logged (most never are).</summary>
     public string Name => _name ??= $"#{_number} {_transport.RemoteEndPoint}";
 
     /// <summary>Completes when the peer's HELLO has arrived; faults if the connection ends first.</summary>
@@ -87,17 +88,20 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     /// <summary>Whether new requests may be sent: handshake done, no GOODBYE either way, the peer still sending, not ended.</summary>
     public bool IsUsable => _handshaken.IsCompletedSuccessfully && !_shutdown.IsClosing;
 
-    /// <summary>Frames received since the connection opened.</summary>
+    /// <inheritdoc cref="FrameReceiver.FramesReceived"/>
     public long FramesReceived => _receiver.FramesReceived;
 
-    /// <summary>Frame bytes (headers included) received since the connection opened.</summary>
+    /// <inheritdoc cref="FrameReceiver.BytesReceived"/>
     public long BytesReceived => _receiver.BytesReceived;
 
-    /// <summary>Frames written to the peer since the connection opened.</summary>
+    /// <inheritdoc cref="FrameSender.FramesSent"/>
     public long FramesSent => _sender.FramesSent;
 
-    /// <summary>Frame bytes (headers included) written to the peer since the connection opened.</summary>
+    /// <inheritdoc cref="FrameSender.BytesSent"/>
     public long BytesSent => _sender.BytesSent;
+
+    /// <summary>The protocol version offered, then followed, and the largest payload the peer accepts.</summary>
+    internal ProtocolNegotiation Negotiation => _negotiation;
 
     /// <summary>Whether this connection made a table of its own for pings (it does on its first ping only).</summary>
     internal bool HasPingTable => _outbound.HasPingTable;
@@ -116,7 +120,7 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
         _timers.Start();
         if (Role == ConnectionRole.Connecting)
         {
-            _sender.WriteControl(new HelloFrame(LocalNodeId));
+            _sender.WriteControl(_negotiation.Hello(_negotiation.Offered));
         }
 
         _settings.Heartbeat.Register(this);
@@ -154,15 +158,13 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
         _outbound.SendMessageAsync(payload, cancellationToken);
 
     /// <inheritdoc cref="OutboundRequests.PingAsync"/>
-    public ValueTask<TimeSpan> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) =>
-        _outbound.PingAsync(timeout, cancellationToken);
+    public ValueTask<TimeSpan> PingAsync(TimeSpan? timeout = null, CancellationToken cancellationToken = default) => _outbound.PingAsync(timeout, cancellationToken);
 
     /// <summary>Runs <paramref name="callback"/> once the connection has closed (at once if it has): how a listener or a pool forgets it.</summary>
     internal void WhenClosed(Action<PeerConnection> callback) => _shutdown.WhenClosed(callback, this);
 
     /// <inheritdoc cref="OutboundRequests.WhenUnresponsive"/>
-    internal void WhenUnresponsive(int afterTimeouts, Action<PeerConnection> callback) =>
-        _outbound.WhenUnresponsive(afterTimeouts, callback);
+    internal void WhenUnresponsive(int afterTimeouts, Action<PeerConnection> callback) => _outbound.WhenUnresponsive(afterTimeouts, callback);
 
     /// <summary>Fails the requests waiting for an answer, without closing: the peer has been found unresponsive.</summary>
     internal void FailWaitingRequests(PeerException error) => _outbound.FailWaiting(error);
@@ -204,16 +206,18 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
         await Completion.ConfigureAwait(false);
     }
 
-    /// <summary>The peer's valid HELLO: the handshake is done (an accepting side answers with its own).</summary>
-    internal void OnHello(string remoteNodeId)
+    /// <summary>The peer's valid HELLO: the handshake is done (an accepting side answers with its own, of the same version).</summary>
+    internal void OnHello(string remoteNodeId, ushort version, int peerMaxPayloadLength)
     {
         RemoteNodeId = remoteNodeId;
+        _negotiation.Settle(version, peerMaxPayloadLength);
         if (Role == ConnectionRole.Accepting)
         {
-            _sender.WriteControl(new HelloFrame(LocalNodeId));
+            _sender.WriteControl(_negotiation.Hello(version));
         }
 
         PeerEngineLog.Handshaken(_settings.Logger, this, remoteNodeId);
+        PeerEngineLog.Negotiated(_settings.Logger, this, version, _negotiation.MaxSendPayloadLength);
         _settings.Metrics.OpenedConnections.Add(1);
         _handshaken.TrySetResult();
     }
@@ -267,9 +271,8 @@ internal sealed class PeerConnection : IAsyncDisposable, IConnectionCounters
     }
 
     /// <summary>
-    /// Answers a GOODBYE once the peer's requests are answered; then, once both sides have said
-    /// goodbye (or the peer has stopped sending) and nothing is in flight either way, ends the sending
-    /// side. The peer then does the same and the connection closes.
+    /// Answers a GOODBYE once the peer's requests are answered; then, once both sides have said goodbye (or the
+    /// peer has stopped sending) and nothing is in flight either way, ends sending; the peer does the same.
     /// </summary>
     internal void CheckDrained()
     {

@@ -10,10 +10,20 @@ namespace PeerEngine;
 public sealed class PeerConnectionOptions
 {
     /// <summary>
-    /// The largest payload accepted from a peer, and the largest sent to one (the protocol does not
-    /// announce a peer's limit, so both sides are expected to agree on it). Default 1 MiB.
+    /// The largest payload accepted from a peer, announced in this node's HELLO (protocol version 2).
+    /// A payload sent to a version-2 peer is checked against the maximum that peer announced; one sent
+    /// to a version-1 peer, which announces none, against this. Default 1 MiB. A maximum under 1,024
+    /// bytes cannot be announced (a HELLO's smallest), so such a node speaks protocol version 1 only.
     /// </summary>
     public int MaxPayloadLength { get; set; } = WireProtocol.DefaultMaxPayloadLength;
+
+    /// <summary>
+    /// The highest protocol version this node speaks: it dials with it (falling back to version 1 for a
+    /// peer that refuses it) and accepts peers of any version up to it. Version 2 carries trace context
+    /// and each side's maximum payload; 1 makes a version-1-only node (as does a
+    /// <see cref="MaxPayloadLength"/> under 1,024). Default 2.
+    /// </summary>
+    public int ProtocolVersion { get; set; } = WireProtocol.Version2;
 
     /// <summary>Time from the accept (or the connect) within which the peer's HELLO must arrive. Default 5 s.</summary>
     public TimeSpan HandshakeTimeout { get; set; } = TimeSpan.FromSeconds(5);
@@ -80,6 +90,7 @@ public sealed class PeerConnectionOptions
     {
         Require(MaxPayloadLength > 0, nameof(MaxPayloadLength), "must be positive");
         Require(MaxPayloadLength <= 1024 * 1024 * 1024, nameof(MaxPayloadLength), "must be at most 1 GiB");
+        Require(ProtocolVersion is WireProtocol.Version or WireProtocol.Version2, nameof(ProtocolVersion), "must be 1 or 2");
         RequirePositive(HandshakeTimeout, nameof(HandshakeTimeout));
         RequirePositive(KeepAliveInterval, nameof(KeepAliveInterval));
         RequirePositive(KeepAliveTimeout, nameof(KeepAliveTimeout));

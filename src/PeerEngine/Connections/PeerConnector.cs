@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net;
 using PeerEngine.Connections.Internal;
 using PeerEngine.Diagnostics;
+using PeerEngine.Framing;
 using PeerEngine.Transport;
 
 namespace PeerEngine.Connections;
@@ -9,12 +11,55 @@ namespace PeerEngine.Connections;
 internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSettings settings)
 {
     /// <summary>
+    /// How long a peer that refused version 2 is dialled with version 1 straight away. Bounded so that a
+    /// peer upgraded in place is offered version 2 again within minutes; the cost of asking again is
+    /// one refused handshake per peer per period.
+    /// </summary>
+    internal static readonly TimeSpan RememberVersion1For = TimeSpan.FromMinutes(5);
+
+    /// <summary>Peers (by address) that answered a version-2 HELLO with ERROR 3, and when.</summary>
+    private readonly ConcurrentDictionary<EndPoint, long> _version1Peers = new();
+
+    /// <summary>
     /// Connects to <paramref name="endPoint"/> and returns once the peer's HELLO has arrived, within the
-    /// handshake timeout (connect included) and <paramref name="cancellationToken"/>.
+    /// handshake timeout (connect included) and <paramref name="cancellationToken"/>. A peer that refuses
+    /// this node's highest version with ERROR 3 is dialled again with version 1, and remembered for a while.
     /// </summary>
     /// <exception cref="ConnectionLostException">The peer refused, broke or ended the handshake.</exception>
     /// <exception cref="TimeoutException">The connect and handshake took longer than the handshake timeout.</exception>
     public async Task<PeerConnection> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken = default)
+    {
+        ushort offered = VersionFor(endPoint);
+        PeerConnection? connection = await ConnectAsync(endPoint, offered, cancellationToken).ConfigureAwait(false);
+        if (connection is not null)
+        {
+            return connection;
+        }
+
+        PeerEngineLog.FallingBackToVersion1(settings.Logger, endPoint, offered);
+        _version1Peers[endPoint] = settings.Time.GetTimestamp();
+        return await ConnectAsync(endPoint, WireProtocol.Version, cancellationToken).ConfigureAwait(false)
+            ?? throw new ConnectionLostException(ShutdownReason.PeerError);
+    }
+
+    /// <summary>The version to offer <paramref name="endPoint"/>: 1 to a peer that recently refused a higher one.</summary>
+    private ushort VersionFor(EndPoint endPoint)
+    {
+        if (_version1Peers.TryGetValue(endPoint, out long since))
+        {
+            if (settings.Time.GetElapsedTime(since) < RememberVersion1For)
+            {
+                return WireProtocol.Version;
+            }
+
+            _version1Peers.TryRemove(new KeyValuePair<EndPoint, long>(endPoint, since));
+        }
+
+        return settings.HighestVersion;
+    }
+
+    /// <summary>One dial offering <paramref name="version"/>: the connection, or <c>null</c> when the peer refused the version.</summary>
+    private async Task<PeerConnection?> ConnectAsync(EndPoint endPoint, ushort version, CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(settings.Options.HandshakeTimeout, settings.Time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
@@ -45,6 +90,7 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
         }
 
         PeerConnection connection = settings.Create(transport, ConnectionRole.Connecting);
+        connection.Negotiation.Offered = version;
         connection.Start();
 
         // The connection's own heartbeat enforces the handshake timeout (ERROR 8, then close), which
@@ -52,6 +98,10 @@ internal sealed class PeerConnector(IConnectionConnector connector, ConnectionSe
         try
         {
             await connection.WaitForHandshakeAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (ConnectionLostException) when (connection.Negotiation.VersionRefused && version > WireProtocol.Version)
+        {
+            return null;
         }
         catch (ConnectionLostException e) when (transport is IPeerIdentity tls && e.Reason is ShutdownReason.PeerClosed or ShutdownReason.ConnectionReset)
         {

@@ -69,6 +69,12 @@ internal static partial class PeerEngineLog
     [LoggerMessage(201, LogLevel.Information, "Connection {Connection} to peer {PeerId} established")]
     public static partial void Handshaken(ILogger logger, object connection, string peerId);
 
+    [LoggerMessage(208, LogLevel.Debug, "Connection {Connection} follows protocol version {Version}; payloads sent are limited to {MaxSendPayload} bytes")]
+    public static partial void Negotiated(ILogger logger, object connection, int version, int maxSendPayload);
+
+    [LoggerMessage(209, LogLevel.Debug, "Peer at {RemoteEndPoint} does not speak protocol version {Version}; connecting again with version 1")]
+    public static partial void FallingBackToVersion1(ILogger logger, EndPoint remoteEndPoint, int version);
+
     [LoggerMessage(202, LogLevel.Warning, "Connection {Connection} broke the protocol: {Error}")]
     public static partial void ProtocolViolation(ILogger logger, object connection, object error);
 

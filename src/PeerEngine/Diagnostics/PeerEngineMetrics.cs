@@ -20,13 +20,6 @@ public sealed class PeerEngineMetrics : IDisposable
     /// <summary>The meter's name.</summary>
     public const string MeterName = "PeerEngine";
 
-    // The default histogram buckets start at 5 ms; a loopback round trip here takes tens of
-    // microseconds, so the boundaries run from 10 µs to 10 s.
-    private static readonly double[] DurationBuckets =
-    [
-        0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-    ];
-
     private readonly Meter _meter;
     private readonly HashSet<IConnectionCounters> _open = [];
     private long _closedFramesReceived;
@@ -47,10 +40,15 @@ public sealed class PeerEngineMetrics : IDisposable
         TlsRefusals = _meter.CreateCounter<long>("peerengine.tls.refused", "{connection}", "Connections refused by TLS or by the peer identity check, by reason and direction.");
         Errors = _meter.CreateCounter<long>("peerengine.errors", "{error}", "ERROR frames, by code and direction.");
         RequestDuration = _meter.CreateHistogram(
-            "peerengine.request.duration",
+            "peerengine.client.request.duration",
             "s",
             "Time from sending a REQUEST to its answer, as seen by the requester.",
-            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.Boundaries });
+        ServerRequestDuration = _meter.CreateHistogram(
+            "peerengine.server.request.duration",
+            "s",
+            "Time a request handler took, from its start to the end of its work, as seen by the node that handles it.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets.Boundaries });
         _meter.CreateObservableCounter("peerengine.frames.received", () => Sum(c => c.FramesReceived, _closedFramesReceived), "{frame}", "Frames received.");
         _meter.CreateObservableCounter("peerengine.frames.sent", () => Sum(c => c.FramesSent, _closedFramesSent), "{frame}", "Frames sent.");
         _meter.CreateObservableCounter("peerengine.bytes.received", () => Sum(c => c.BytesReceived, _closedBytesReceived), "By", "Frame bytes received, headers included.");
@@ -59,7 +57,11 @@ public sealed class PeerEngineMetrics : IDisposable
     }
 
     /// <summary>The instruments of every node and connection that was given none.</summary>
-    public static PeerEngineMetrics Shared { get; } = new();
+    /// <remarks>
+    /// Made on first use, not with the type: a meter of this name made beside the one a host's
+    /// <see cref="IMeterFactory"/> gives would show every instrument twice, one copy always 0.
+    /// </remarks>
+    public static PeerEngineMetrics Shared => SharedInstance.Value;
 
     internal Meter Meter => _meter;
 
@@ -79,7 +81,11 @@ public sealed class PeerEngineMetrics : IDisposable
 
     internal Counter<long> TlsRefusals { get; }
 
+    /// <summary>The requester's time from sending a REQUEST to its answer.</summary>
     internal Histogram<double> RequestDuration { get; }
+
+    /// <summary>The handling node's time in the request handler.</summary>
+    internal Histogram<double> ServerRequestDuration { get; }
 
     /// <summary>Releases the meter.</summary>
     public void Dispose() => _meter.Dispose();
@@ -131,5 +137,21 @@ public sealed class PeerEngineMetrics : IDisposable
 
             return total;
         }
+    }
+
+    /// <summary>Holds <see cref="Shared"/>: its own type, so that nothing but a use of it makes it.</summary>
+    private static class SharedInstance
+    {
+        public static readonly PeerEngineMetrics Value = new();
+    }
+
+    private static class DurationBuckets
+    {
+        // The default histogram buckets start at 5 ms; a loopback round trip here takes tens of
+        // microseconds, so the boundaries run from 10 µs to 10 s.
+        public static readonly double[] Boundaries =
+        [
+            0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+        ];
     }
 }

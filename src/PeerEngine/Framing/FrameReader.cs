@@ -18,6 +18,21 @@ namespace PeerEngine.Framing;
 /// <param name="maxPayloadLength">The largest payload accepted; anything longer is <see cref="ErrorCode.FrameTooLarge"/>.</param>
 public readonly struct FrameReader(int maxPayloadLength)
 {
+    /// <summary>
+    /// A reader for a connection that follows <paramref name="protocolVersion"/>: from version 2 on, the
+    /// TRACE flag is allowed on REQUEST and MESSAGE.
+    /// </summary>
+    /// <param name="maxPayloadLength">The largest payload accepted; anything longer is <see cref="ErrorCode.FrameTooLarge"/>.</param>
+    /// <param name="protocolVersion">The version the connection follows (before the handshake: 1, whose rules every first frame obeys).</param>
+    public FrameReader(int maxPayloadLength, ushort protocolVersion)
+        : this(maxPayloadLength)
+    {
+        ProtocolVersion = protocolVersion;
+    }
+
+    /// <summary>The protocol version whose flag rules apply; version 1 unless given.</summary>
+    public ushort ProtocolVersion { get; } = WireProtocol.Version;
+
     /// <summary>The largest payload accepted, in bytes.</summary>
     public int MaxPayloadLength { get; } = maxPayloadLength > 0
         ? maxPayloadLength
@@ -70,7 +85,7 @@ public readonly struct FrameReader(int maxPayloadLength)
         return Math.Max(0, header.FrameLength - buffer.Length);
     }
 
-    /// <summary>Checks the rules of wire protocol v1 that the header alone decides, in the spec's order of precedence.</summary>
+    /// <summary>Checks the rules that the header alone decides, in the spec's order of precedence.</summary>
     /// <returns>The first rule broken, or <c>default</c>.</returns>
     public ProtocolError Check(in FrameHeader header)
     {
@@ -84,9 +99,9 @@ public readonly struct FrameReader(int maxPayloadLength)
             return ProtocolErrors.UnknownKind;
         }
 
-        if (header.Flags != 0)
+        if (header.Flags != 0 && CheckFlags(header) is { IsError: true } flags)
         {
-            return ProtocolErrors.NonZeroFlags;
+            return flags;
         }
 
         // HELLO's own rules (id 0, payload shape) rank below its version, which needs the payload:
@@ -100,6 +115,22 @@ public readonly struct FrameReader(int maxPayloadLength)
             FrameKind.Error when header.PayloadLength < WireProtocol.ErrorCodeSize => ProtocolErrors.ErrorTooShort,
             _ => default,
         };
+    }
+
+    /// <summary>Version 2 allows TRACE on REQUEST and MESSAGE, and no other bit; version 1 allows none.</summary>
+    private ProtocolError CheckFlags(in FrameHeader header)
+    {
+        if (ProtocolVersion < WireProtocol.Version2)
+        {
+            return ProtocolErrors.NonZeroFlags;
+        }
+
+        if ((header.Flags & ~WireProtocol.TraceFlag) != 0)
+        {
+            return ProtocolErrors.UnknownFlags;
+        }
+
+        return header.Kind is FrameKind.Request or FrameKind.Message ? default : ProtocolErrors.TraceFlagMisplaced;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -57,6 +57,30 @@ public static class FrameWriter
         }
     }
 
+    /// <summary>
+    /// Writes a version-2 REQUEST or MESSAGE with the TRACE flag: a trace block carrying
+    /// <paramref name="traceParent"/> and <paramref name="traceState"/> (ASCII), then <paramref name="payload"/>.
+    /// </summary>
+    /// <returns>The length of the frame written, header included.</returns>
+    public static int WriteWithTraceContext(IBufferWriter<byte> output, FrameKind kind, uint correlationId, string traceParent, string? traceState, in ReadOnlySequence<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(traceParent);
+        int blockLength = TraceContextBlock.GetLength(traceParent.Length, traceState?.Length ?? 0);
+        long payloadLength = blockLength + payload.Length;
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(payloadLength, uint.MaxValue, nameof(payload));
+        Span<byte> span = output.GetSpan(WireProtocol.HeaderSize + blockLength);
+        new FrameHeader((uint)payloadLength, kind, WireProtocol.TraceFlag, correlationId).Write(span);
+        TraceContextBlock.Write(span[WireProtocol.HeaderSize..], traceParent, traceState);
+        output.Advance(WireProtocol.HeaderSize + blockLength);
+        foreach (ReadOnlyMemory<byte> segment in payload)
+        {
+            WriteInSpans(output, segment.Span);
+        }
+
+        return WireProtocol.HeaderSize + (int)payloadLength;
+    }
+
     private static void WriteInSpans(IBufferWriter<byte> output, ReadOnlySpan<byte> payload)
     {
         while (!payload.IsEmpty)
@@ -71,15 +95,25 @@ public static class FrameWriter
 
     /// <summary>Writes a HELLO frame announcing protocol version 1 and <paramref name="nodeId"/>.</summary>
     /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a valid node id.</exception>
-    public static void WriteHello(IBufferWriter<byte> output, string nodeId)
+    public static void WriteHello(IBufferWriter<byte> output, string nodeId) =>
+        WriteHello(output, nodeId, WireProtocol.Version, 0);
+
+    /// <summary>
+    /// Writes a HELLO frame of <paramref name="version"/> for <paramref name="nodeId"/>; from version 2
+    /// on it announces <paramref name="maxPayloadLength"/> (at least 1,024).
+    /// </summary>
+    /// <returns>The length of the frame written, header included.</returns>
+    /// <exception cref="ArgumentException"><paramref name="nodeId"/> is not a valid node id.</exception>
+    public static int WriteHello(IBufferWriter<byte> output, string nodeId, ushort version, int maxPayloadLength)
     {
         ArgumentNullException.ThrowIfNull(output);
         NodeIdSyntax.Validate(nodeId, nameof(nodeId));
-        int payloadLength = HelloPayload.GetLength(nodeId);
+        int payloadLength = HelloPayload.GetLength(nodeId, version);
         Span<byte> span = output.GetSpan(WireProtocol.HeaderSize + payloadLength);
         new FrameHeader((uint)payloadLength, FrameKind.Hello, 0, 0).Write(span);
-        HelloPayload.Write(span[WireProtocol.HeaderSize..], nodeId);
+        HelloPayload.Write(span[WireProtocol.HeaderSize..], nodeId, version, maxPayloadLength);
         output.Advance(WireProtocol.HeaderSize + payloadLength);
+        return WireProtocol.HeaderSize + payloadLength;
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Runtime.CompilerServices;
 using PeerEngine.Buffers;
 using PeerEngine.ConnectionPool;
 using PeerEngine.Connections;
@@ -95,6 +96,32 @@ public sealed partial class PeerNode
 
     private static ValueTask Send(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        // A span only while someone listens: otherwise a send costs no span and no allocation.
+        if (PeerEngineActivities.Enabled)
+        {
+            return InstrumentedSendAsync(pool, refused, payload, cancellationToken);
+        }
+
+        return UninstrumentedSend(pool, refused, payload, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private static async ValueTask InstrumentedSendAsync(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
+        using Activity? activity = PeerEngineActivities.StartSend("send", pool?.PeerId, payload.Length);
+        try
+        {
+            await UninstrumentedSend(pool, refused, payload, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e)
+        {
+            PeerEngineActivities.Failed(activity, e);
+            throw;
+        }
+    }
+
+    private static ValueTask UninstrumentedSend(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
+    {
         if (pool is null)
         {
             return ValueTask.FromException(refused!);
@@ -113,6 +140,8 @@ public sealed partial class PeerNode
     public async Task<BroadcastResult> BroadcastAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken = default)
     {
         PeerRecord[] peers = [.. _peers.Values];
+        using Activity? activity = PeerEngineActivities.Enabled ? PeerEngineActivities.StartSend("broadcast", null, payload.Length) : null;
+        activity?.SetTag(SpanTags.MessageCount, peers.Length);
 
         // Each send fails through its task (a peer that left, said GOODBYE, or a node that is
         // stopping), so every send is started and every one is observed here.
@@ -132,12 +161,12 @@ public sealed partial class PeerNode
         return new BroadcastResult(peers.Length - failures.Count, failures);
     }
 
+    // Pooled: with a listener that samples nothing, the state machine would be a request's only allocation.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<PooledPayload> InstrumentedRequestAsync(PeerConnectionPool? pool, Exception? refused, ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        // Spans stay in this process: wire protocol v1 has no field for trace context.
-        using Activity? activity = PeerEngineActivities.Source.StartActivity("peerengine.request", ActivityKind.Client);
-        activity?.SetTag("peerengine.peer.id", pool?.PeerId);
-        activity?.SetTag("peerengine.request.size", payload.Length);
+        // Current while the REQUEST is written, so that a version-2 connection carries it to the peer.
+        using Activity? activity = PeerEngineActivities.Enabled ? PeerEngineActivities.StartRequest(pool?.PeerId, payload.Length) : null;
         long started = _time.GetTimestamp();
         try
         {
@@ -147,7 +176,7 @@ public sealed partial class PeerNode
         }
         catch (Exception e)
         {
-            activity?.SetStatus(ActivityStatusCode.Error, e.GetType().Name);
+            PeerEngineActivities.Failed(activity, e);
             throw;
         }
         finally

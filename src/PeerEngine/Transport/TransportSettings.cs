@@ -35,7 +35,8 @@ internal sealed record TransportSettings
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
-    public PeerEngineMetrics Metrics { get; init; } = PeerEngineMetrics.Shared;
+    /// <summary>Where to count; the shared instruments only when none are given (made on first use, see <see cref="PeerEngineMetrics.Shared"/>).</summary>
+    public PeerEngineMetrics Metrics { get => field ?? PeerEngineMetrics.Shared; init; }
 
     /// <summary>
     /// The receive buffer for frames of up to <paramref name="maxPayloadLength"/>: a whole frame must

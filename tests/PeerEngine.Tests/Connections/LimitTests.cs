@@ -18,6 +18,7 @@ public sealed class LimitTests
         var listener = new PeerListenerOptions();
 
         Assert.Equal(1024 * 1024, options.MaxPayloadLength);
+        Assert.Equal(2, options.ProtocolVersion);
         Assert.Equal(TimeSpan.FromSeconds(5), options.HandshakeTimeout);
         Assert.Equal(TimeSpan.FromSeconds(15), options.KeepAliveInterval);
         Assert.Equal(TimeSpan.FromSeconds(45), options.KeepAliveTimeout);
@@ -36,6 +37,7 @@ public sealed class LimitTests
     [InlineData(nameof(PeerConnectionOptions.MaxRequestsInFlight))]
     [InlineData(nameof(PeerConnectionOptions.KeepAliveTimeout))]
     [InlineData(nameof(PeerConnectionOptions.HandshakeTimeout))]
+    [InlineData(nameof(PeerConnectionOptions.ProtocolVersion))]
     public void An_option_out_of_range_is_refused_by_name(string option)
     {
         var options = new PeerConnectionOptions();
@@ -44,6 +46,7 @@ public sealed class LimitTests
             case nameof(PeerConnectionOptions.MaxPayloadLength): options.MaxPayloadLength = 0; break;
             case nameof(PeerConnectionOptions.MaxRequestsInFlight): options.MaxRequestsInFlight = 255; break;
             case nameof(PeerConnectionOptions.KeepAliveTimeout): options.KeepAliveTimeout = options.KeepAliveInterval; break;
+            case nameof(PeerConnectionOptions.ProtocolVersion): options.ProtocolVersion = 3; break;
             default: options.HandshakeTimeout = TimeSpan.Zero; break;
         }
 

@@ -21,9 +21,10 @@ public sealed class WireRuleTests
     {
         { "a REQUEST before HELLO", FrameBytes.Build(FrameKind.Request, 1, "x"u8), ErrorCode.ProtocolViolation },
         { "a PING before HELLO", FrameBytes.Build(FrameKind.Ping, 1, ""u8), ErrorCode.ProtocolViolation },
-        { "HELLO version 2", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(2, "raw")), ErrorCode.UnsupportedVersion },
-        { "HELLO version 2 with a non-zero id", FrameBytes.Build(FrameKind.Hello, 9, HelloPayload(2, "raw")), ErrorCode.UnsupportedVersion },
-        { "HELLO version 2 with trailing bytes", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(2, "raw", 1, 2, 3)), ErrorCode.UnsupportedVersion },
+        { "HELLO version 3", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(3, "raw")), ErrorCode.UnsupportedVersion },
+        { "HELLO version 0", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(0, "raw")), ErrorCode.UnsupportedVersion },
+        { "HELLO version 3 with a non-zero id", FrameBytes.Build(FrameKind.Hello, 9, HelloPayload(3, "raw")), ErrorCode.UnsupportedVersion },
+        { "HELLO version 3 with trailing bytes", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(3, "raw", 1, 2, 3)), ErrorCode.UnsupportedVersion },
         { "HELLO with a non-zero id", FrameBytes.Build(FrameKind.Hello, 9, HelloPayload(1, "raw")), ErrorCode.ProtocolViolation },
         { "HELLO with bytes after the id", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(1, "raw", 0)), ErrorCode.ProtocolViolation },
         { "HELLO with an invalid id", FrameBytes.Build(FrameKind.Hello, 0, HelloPayload(1, "a b")), ErrorCode.ProtocolViolation },

@@ -203,7 +203,7 @@ public sealed class FrameReaderTests
     [Fact]
     public void A_hello_with_a_nonzero_id_passes_the_header_check_so_its_version_can_rank_first()
     {
-        var buffer = new ReadOnlySequence<byte>(FrameBytes.Build(FrameKind.Hello, 5, [0, 2, 1, (byte)'a']));
+        var buffer = new ReadOnlySequence<byte>(FrameBytes.Build(FrameKind.Hello, 5, [0, 3, 1, (byte)'a']));
 
         Assert.Equal(FrameReadStatus.Complete, Reader.TryRead(ref buffer, out Frame frame, out _));
         Assert.Equal(ErrorCode.UnsupportedVersion, HelloPayload.Parse(frame, out _).Code);

@@ -43,12 +43,12 @@ public sealed class PayloadTests
         { [0, 1, 2, (byte)'p', 0xC3], 0, ErrorCode.ProtocolViolation },
         { HelloPayloadOf(1, "p3"), 7, ErrorCode.ProtocolViolation },
         // The version is read first: another version is ERROR 3 whatever follows it.
-        { HelloPayloadOf(2, "p3"), 0, ErrorCode.UnsupportedVersion },
+        { HelloPayloadOf(3, "p3"), 0, ErrorCode.UnsupportedVersion },
         { HelloPayloadOf(0, "p3"), 0, ErrorCode.UnsupportedVersion },
-        { [0, 2], 0, ErrorCode.UnsupportedVersion },
+        { [0, 3], 0, ErrorCode.UnsupportedVersion },
         { [0xFF, 0xFF, 200, 1, 2, 3], 0, ErrorCode.UnsupportedVersion },
-        { HelloPayloadOf(2, "p3"), 7, ErrorCode.UnsupportedVersion },
-        { [0, 2, .. new byte[500]], 0, ErrorCode.UnsupportedVersion },
+        { HelloPayloadOf(3, "p3"), 7, ErrorCode.UnsupportedVersion },
+        { [0, 3, .. new byte[500]], 0, ErrorCode.UnsupportedVersion },
     };
 
     [Theory]

@@ -64,8 +64,8 @@ public sealed class MetricsTests
         await Assert.ThrowsAsync<PeerEngine.PeerErrorException>(async () => await client.RequestAsync("server", new byte[payload]));
         listener.RecordObservableInstruments();
 
-        int helloLength = WireProtocol.HeaderSize + HelloPayload.GetLength("client");
-        int serverHelloLength = WireProtocol.HeaderSize + HelloPayload.GetLength("server");
+        int helloLength = WireProtocol.HeaderSize + HelloPayload.GetLength("client", WireProtocol.Version2);
+        int serverHelloLength = WireProtocol.HeaderSize + HelloPayload.GetLength("server", WireProtocol.Version2);
         long errorFrame = WireProtocol.HeaderSize + ErrorPayload.GetLength("the request handler failed");
         Assert.Equal(1 + requests + 1, recorded["peerengine.frames.sent"]);
         Assert.Equal(helloLength + ((requests + 1) * (WireProtocol.HeaderSize + payload)), recorded["peerengine.bytes.sent"]);

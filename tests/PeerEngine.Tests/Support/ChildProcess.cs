@@ -64,6 +64,9 @@ internal sealed class ChildProcess : IDisposable
     public static ChildProcess StartHostUnder(IReadOnlyList<string> launcher, params string[] args) => StartDll(HostDll, null, args, launcher);
 
     /// <summary>Runs the console host to completion: exit code, stdout, stderr.</summary>
+    /// <summary>Runs a mode of the peer program to its end: its exit code and all it wrote.</summary>
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunPeerAsync(params string[] args) => RunToEndAsync(Start(null, args));
+
     public static Task<(int ExitCode, string Stdout, string Stderr)> RunHostAsync(IReadOnlyDictionary<string, string>? environment, params string[] args) =>
         RunToEndAsync(StartHost(environment, args));
 

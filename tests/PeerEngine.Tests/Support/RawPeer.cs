@@ -35,6 +35,9 @@ internal sealed class RawPeer : IAsyncDisposable
         return peer;
     }
 
+    /// <summary>A raw peer over a socket a test accepted itself (the raw side of a dial).</summary>
+    public static RawPeer Over(Socket accepted) => new(accepted);
+
     public Socket Socket => _socket;
 
     public async Task SendAsync(byte[] bytes) => await _socket.SendAsync(bytes, SocketFlags.None);

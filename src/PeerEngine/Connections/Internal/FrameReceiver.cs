@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
@@ -16,7 +17,7 @@ internal sealed class FrameReceiver
     private readonly PeerConnection _connection;
     private readonly PipeReader _input;
     private readonly ConnectionSettings _settings;
-    private readonly FrameReader _reader;
+    private FrameReader _reader;
     private readonly ConnectionTimers _timers;
     private readonly InboundDispatcher _dispatcher;
     private readonly OutboundRequests _outbound;
@@ -176,11 +177,9 @@ internal sealed class FrameReceiver
         switch (frame.Kind)
         {
             case FrameKind.Request:
-                await OnRequestAsync(frame).ConfigureAwait(false);
-                return default;
+                return await OnRequestAsync(frame).ConfigureAwait(false);
             case FrameKind.Message:
-                OnMessage(frame);
-                return default;
+                return OnMessage(frame);
             case FrameKind.Response:
                 _outbound.OnResponse(frame);
                 return default;
@@ -205,22 +204,76 @@ internal sealed class FrameReceiver
     {
         if (frame.Kind != FrameKind.Hello)
         {
-            return ProtocolErrors.HelloRequired;
+            return IsVersionRefusal(frame) ? default : ProtocolErrors.HelloRequired;
         }
 
-        ProtocolError error = HelloPayload.Parse(frame, out string remoteNodeId);
+        ProtocolNegotiation negotiation = _connection.Negotiation;
+        ProtocolError error = HelloPayload.Parse(frame, negotiation.Acceptable(_connection.Role), out ushort version, out string remoteNodeId, out int peerMaxPayload);
         if (error.IsError)
         {
             return error;
         }
 
+        // From here on the frames follow the HELLO's version: version 2 allows the TRACE flag.
+        _reader = new FrameReader(_settings.Options.MaxPayloadLength, version);
         _helloReceived = true;
-        _connection.OnHello(remoteNodeId);
+        _connection.OnHello(remoteNodeId, version, peerMaxPayload);
         return default;
     }
 
-    private async ValueTask OnRequestAsync(Frame frame)
+    /// <summary>
+    /// A connecting side's HELLO answered with ERROR 3: the peer does not speak the version offered. The
+    /// connection ends as the peer closes it (no ERROR in return), and the connector may dial again
+    /// with version 1.
+    /// </summary>
+    private bool IsVersionRefusal(in Frame frame)
     {
+        if (_connection.Role != ConnectionRole.Connecting || frame.Kind != FrameKind.Error || frame.CorrelationId != 0
+            || ErrorPayload.Parse(frame.Payload, out ErrorCode code, out string message).IsError || code != ErrorCode.UnsupportedVersion)
+        {
+            return false;
+        }
+
+        _connection.Negotiation.OnVersionRefused();
+        _settings.Metrics.Error(code, sent: false);
+        PeerEngineLog.PeerConnectionError(_settings.Logger, _connection, code, message);
+        _connection.TryEnd(ShutdownReason.PeerError);
+        _discarding = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Cuts the trace block off a REQUEST or MESSAGE with the TRACE flag: a block that does not fit
+    /// breaks the protocol; one whose values are not W3C values is ignored. The values are read only
+    /// while someone listens for spans: otherwise the block is skipped unread.
+    /// </summary>
+    private static ProtocolError TakeTraceContext(in Frame frame, out ReadOnlySequence<byte> application, out ActivityContext parent)
+    {
+        parent = default;
+        application = frame.Payload;
+        if ((frame.Header.Flags & WireProtocol.TraceFlag) == 0)
+        {
+            return default;
+        }
+
+        ProtocolError error = TraceContextBlock.Read(frame.Payload, out ReadOnlySequence<byte> traceParent, out ReadOnlySequence<byte> traceState, out application);
+        if (!error.IsError && PeerEngineActivities.Enabled && !W3CTraceContext.TryParse(traceParent, traceState, out parent))
+        {
+            parent = default; // not W3C values: handled as if no trace context came
+        }
+
+        return error;
+    }
+
+    private async ValueTask<ProtocolError> OnRequestAsync(Frame frame)
+    {
+        ProtocolError malformed = TakeTraceContext(frame, out ReadOnlySequence<byte> payload, out ActivityContext parent);
+        if (malformed.IsError)
+        {
+            _dispatcher.ReleaseSlot();
+            return malformed;
+        }
+
         bool goodbyeSent = _shutdown.GoodbyeSent;
         if (goodbyeSent || _dispatcher.RequestHandler is null)
         {
@@ -230,21 +283,24 @@ internal sealed class FrameReceiver
                 : new ErrorFrame(frame.CorrelationId, ErrorCode.NoHandler, "no request handler is registered");
             _settings.Metrics.Error(goodbyeSent ? ErrorCode.ShuttingDown : ErrorCode.NoHandler, sent: true);
             await _sender.WriteAsync(refusal, _shutdown.Lifetime).ConfigureAwait(false);
-            return;
+            return default;
         }
 
-        _dispatcher.AddRequest(frame.CorrelationId, frame.Payload);
+        _dispatcher.AddRequest(frame.CorrelationId, payload, parent);
+        return default;
     }
 
-    private void OnMessage(in Frame frame)
+    private ProtocolError OnMessage(in Frame frame)
     {
-        if (_dispatcher.MessageHandler is null)
+        ProtocolError malformed = TakeTraceContext(frame, out ReadOnlySequence<byte> payload, out ActivityContext parent);
+        if (malformed.IsError || _dispatcher.MessageHandler is null)
         {
             _dispatcher.ReleaseSlot();
-            return;
+            return malformed;
         }
 
-        _dispatcher.AddMessage(frame.Payload);
+        _dispatcher.AddMessage(payload, parent);
+        return default;
     }
 
     private ProtocolError OnError(in Frame frame)

@@ -72,7 +72,13 @@ internal sealed class FrameSender
 
             if (HasRoomLocked())
             {
-                WriteLocked(frame);
+                // Not WriteLocked, which throws when sending has ended: a control frame is dropped then.
+                // HasRoomLocked may have just found the send loop ended by a failed flush (a reset).
+                if (!_closed)
+                {
+                    CountSent(frame.WriteTo(_output));
+                    FlushLocked();
+                }
             }
             else
             {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using PeerEngine.Diagnostics;
 
@@ -45,7 +46,10 @@ internal sealed class InboundDispatcher
 
     public PeerEngineMetrics Metrics => _settings.Metrics;
 
-    public int MaxPayloadLength => _settings.Options.MaxPayloadLength;
+    public TimeProvider Time => _settings.Time;
+
+    /// <summary>The largest response the peer accepts (<see cref="ProtocolNegotiation.MaxSendPayloadLength"/>).</summary>
+    public int MaxPayloadLength => _connection.Negotiation.MaxSendPayloadLength;
 
     /// <summary>
     /// A slot for one more request or message from the peer. A counter rather than a semaphore: the
@@ -98,13 +102,13 @@ internal sealed class InboundDispatcher
     /// <summary>Gives back the slot of work that will not run (refused, or no handler).</summary>
     public void ReleaseSlot() => Release();
 
-    /// <summary>Queues a request, in its taken slot, to the batch of this receive.</summary>
-    public void AddRequest(uint correlationId, in ReadOnlySequence<byte> payload) =>
-        _batch.Add(InboundWork.ForRequest(this, _connection.RemoteNodeId, correlationId, payload));
+    /// <summary>Queues a request, in its taken slot, to the batch of this receive; <paramref name="parent"/> is the requester's span, if it came.</summary>
+    public void AddRequest(uint correlationId, in ReadOnlySequence<byte> payload, in ActivityContext parent) =>
+        _batch.Add(InboundWork.ForRequest(this, _connection.RemoteNodeId, correlationId, payload, parent));
 
-    /// <summary>Queues a message, in its taken slot, to the batch of this receive.</summary>
-    public void AddMessage(in ReadOnlySequence<byte> payload) =>
-        _batch.Add(InboundWork.ForMessage(this, _connection.RemoteNodeId, payload));
+    /// <summary>Queues a message, in its taken slot, to the batch of this receive; <paramref name="parent"/> is the sender's span, if it came.</summary>
+    public void AddMessage(in ReadOnlySequence<byte> payload, in ActivityContext parent) =>
+        _batch.Add(InboundWork.ForMessage(this, _connection.RemoteNodeId, payload, parent));
 
     /// <summary>Starts the batch of this receive (<see cref="InboundBatch.Dispatch"/>).</summary>
     public void Dispatch() => _batch.Dispatch(_settings.Options.InlineHandlers);

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.ObjectPool;
 using PeerEngine.Buffers;
@@ -39,6 +40,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private InboundDispatcher? _dispatcher;
     private PooledBuffer? _payload;
     private PooledBuffer? _response;
+    private ActivityContext _parent;
     private uint _correlationId;
     private bool _isRequest;
     private ValueTask _run;
@@ -48,9 +50,10 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     /// <summary>The next item of the same batch.</summary>
     internal InboundWork? Next { get; set; }
 
-    public static InboundWork ForRequest(InboundDispatcher dispatcher, string peerId, uint correlationId, in ReadOnlySequence<byte> payload)
+    public static InboundWork ForRequest(InboundDispatcher dispatcher, string peerId, uint correlationId, in ReadOnlySequence<byte> payload, in ActivityContext parent)
     {
         InboundWork work = Rent(dispatcher, payload, isRequest: true);
+        work._parent = parent;
         work._correlationId = correlationId;
         work._response = PooledBuffer.Rent();
         work._request.PeerId = peerId;
@@ -59,9 +62,10 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         return work;
     }
 
-    public static InboundWork ForMessage(InboundDispatcher dispatcher, string peerId, in ReadOnlySequence<byte> payload)
+    public static InboundWork ForMessage(InboundDispatcher dispatcher, string peerId, in ReadOnlySequence<byte> payload, in ActivityContext parent)
     {
         InboundWork work = Rent(dispatcher, payload, isRequest: false);
+        work._parent = parent;
         work._message.PeerId = peerId;
         work._message.Payload = work._payload!.WrittenMemory;
         return work;
@@ -117,6 +121,12 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private async ValueTask AnswerRequestAsync()
     {
         InboundDispatcher dispatcher = _dispatcher!;
+
+        // The span is Activity.Current in the handler, so the handler's own calls nest under it; it is
+        // made only while someone listens, and the clock is read only while the histogram is on.
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartHandling(_parent, _request.PeerId, _request.Payload.Length) : null;
+        bool timed = dispatcher.Metrics.ServerRequestDuration.Enabled;
+        long started = timed ? dispatcher.Time.GetTimestamp() : 0;
         try
         {
             bool handled;
@@ -129,7 +139,13 @@ internal sealed class InboundWork : IThreadPoolWorkItem
             {
                 // Whatever the handler throws, and whenever: it is reported here and nowhere else.
                 ReportHandlerFailure(dispatcher, e, isRequest: true);
+                PeerEngineActivities.Failed(span, ErrorCode.HandlerFailed);
                 handled = false;
+            }
+
+            if (timed)
+            {
+                dispatcher.Metrics.ServerRequestDuration.Record(dispatcher.Time.GetElapsedTime(started).TotalSeconds);
             }
 
             if (dispatcher.Lifetime.IsCancellationRequested)
@@ -141,6 +157,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
             if (!handled || response.Length > dispatcher.MaxPayloadLength)
             {
                 dispatcher.Metrics.Error(ErrorCode.HandlerFailed, sent: true);
+                PeerEngineActivities.Failed(span, ErrorCode.HandlerFailed);
             }
 
             if (!handled)
@@ -168,6 +185,8 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
         finally
         {
+            // Ended before the slot is given back: a node that stops once its work is done has every span ended.
+            span?.Dispose();
             dispatcher.OnFinished();
         }
     }
@@ -176,6 +195,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private async ValueTask HandleMessageAsync()
     {
         InboundDispatcher dispatcher = _dispatcher!;
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartProcessing(_parent, _message.PeerId, _message.Payload.Length) : null;
         try
         {
             await dispatcher.MessageHandler!(_message, dispatcher.Lifetime).ConfigureAwait(false);
@@ -183,9 +203,12 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         catch (Exception e)
         {
             ReportHandlerFailure(dispatcher, e, isRequest: false);
+            PeerEngineActivities.Failed(span, e);
         }
         finally
         {
+            // Ended before the slot is given back: a node that stops once its work is done has every span ended.
+            span?.Dispose();
             dispatcher.OnFinished();
         }
     }
@@ -233,6 +256,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         _message.Payload = default;
         _message.PeerId = string.Empty;
         _correlationId = 0;
+        _parent = default;
         Pool.Return(this);
     }
 }

@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using PeerEngine.Buffers;
 using PeerEngine.Correlation;
+using PeerEngine.Diagnostics;
 using PeerEngine.Framing;
 
 namespace PeerEngine.Connections.Internal;
@@ -75,7 +77,8 @@ internal sealed class OutboundRequests : IPendingRequestObserver
     /// <exception cref="TimeoutException">No answer within the timeout.</exception>
     public ValueTask<PooledPayload> RequestAsync(ReadOnlyMemory<byte> payload, TimeSpan? timeout, CancellationToken cancellationToken)
     {
-        if (Refuse(payload.Length) is { } refused)
+        bool traced = TryGetTraceContext(out string traceParent, out string? traceState);
+        if (Refuse(payload.Length, traced, traceParent, traceState) is { } refused)
         {
             return ValueTask.FromException<PooledPayload>(refused);
         }
@@ -89,7 +92,9 @@ internal sealed class OutboundRequests : IPendingRequestObserver
         ValueTask write;
         try
         {
-            write = _sender.WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
+            write = traced
+                ? _sender.WriteAsync(new TracedDataFrame(FrameKind.Request, request.Id, traceParent, traceState, payload), cancellationToken)
+                : _sender.WriteAsync(new DataFrame(FrameKind.Request, request.Id, payload), cancellationToken);
         }
         catch (Exception e) when (_requests.TryRemove(request))
         {
@@ -111,14 +116,17 @@ internal sealed class OutboundRequests : IPendingRequestObserver
     /// <exception cref="ConnectionLostException">The connection is closing or ended.</exception>
     public ValueTask SendMessageAsync(ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
-        if (Refuse(payload.Length) is { } refused)
+        bool traced = TryGetTraceContext(out string traceParent, out string? traceState);
+        if (Refuse(payload.Length, traced, traceParent, traceState) is { } refused)
         {
             return ValueTask.FromException(refused);
         }
 
         try
         {
-            return _sender.WriteAsync(new DataFrame(FrameKind.Message, 0, payload), cancellationToken);
+            return traced
+                ? _sender.WriteAsync(new TracedDataFrame(FrameKind.Message, 0, traceParent, traceState, payload), cancellationToken)
+                : _sender.WriteAsync(new DataFrame(FrameKind.Message, 0, payload), cancellationToken);
         }
         catch (ConnectionLostException e)
         {
@@ -227,13 +235,29 @@ internal sealed class OutboundRequests : IPendingRequestObserver
         return table;
     }
 
-    /// <summary>Why a frame of <paramref name="payloadLength"/> bytes cannot be sent now, or <c>null</c>.</summary>
-    /// <remarks>An exception returned, not thrown: callers fail through the task they return.</remarks>
-    private PeerException? Refuse(int payloadLength)
+    /// <summary>
+    /// The caller's span (<see cref="Activity.Current"/>: the engine's client span, or the application's
+    /// own) as a trace block's values, when the connection follows version 2 and there is one. Without a
+    /// current span this reads one async-local and allocates nothing.
+    /// </summary>
+    private bool TryGetTraceContext(out string traceParent, out string? traceState)
     {
-        if (payloadLength > _settings.Options.MaxPayloadLength)
+        traceParent = string.Empty;
+        traceState = null;
+        return _connection.Negotiation.CarriesTraceContext && W3CTraceContext.TryGetOutgoing(Activity.Current, out traceParent, out traceState);
+    }
+
+    /// <summary>Why a frame of <paramref name="payloadLength"/> application bytes (and a trace block, if <paramref name="traced"/>) cannot be sent now, or <c>null</c>.</summary>
+    /// <remarks>An exception returned, not thrown: callers fail through the task they return.</remarks>
+    private PeerException? Refuse(int payloadLength, bool traced, string traceParent, string? traceState)
+    {
+        ProtocolNegotiation negotiation = _connection.Negotiation;
+        long length = traced ? payloadLength + (long)TraceContextBlock.GetLength(traceParent.Length, traceState?.Length ?? 0) : payloadLength;
+        if (length > negotiation.MaxSendPayloadLength)
         {
-            return new PayloadTooLargeException(payloadLength, _settings.Options.MaxPayloadLength);
+            return negotiation.Version >= WireProtocol.Version2
+                ? PayloadTooLargeException.OverPeerMaximum(length, negotiation.MaxSendPayloadLength)
+                : new PayloadTooLargeException(length, negotiation.MaxSendPayloadLength);
         }
 
         if (_shutdown.IsClosing)

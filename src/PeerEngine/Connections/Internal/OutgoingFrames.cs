@@ -34,12 +34,15 @@ internal readonly struct ErrorFrame(uint correlationId, ErrorCode code, string m
     public int WriteTo(IBufferWriter<byte> output) => FrameWriter.WriteError(output, correlationId, code, message);
 }
 
-/// <summary>A HELLO frame.</summary>
-internal readonly struct HelloFrame(string nodeId) : IOutgoingFrame
+/// <summary>A REQUEST or MESSAGE whose payload starts with a trace block (version 2, TRACE flag).</summary>
+internal readonly struct TracedDataFrame(FrameKind kind, uint correlationId, string traceParent, string? traceState, ReadOnlyMemory<byte> payload) : IOutgoingFrame
 {
-    public int WriteTo(IBufferWriter<byte> output)
-    {
-        FrameWriter.WriteHello(output, nodeId);
-        return WireProtocol.HeaderSize + HelloPayload.GetLength(nodeId);
-    }
+    public int WriteTo(IBufferWriter<byte> output) =>
+        FrameWriter.WriteWithTraceContext(output, kind, correlationId, traceParent, traceState, new ReadOnlySequence<byte>(payload));
+}
+
+/// <summary>A HELLO frame of <paramref name="version"/>; from version 2 on it announces <paramref name="maxPayloadLength"/>.</summary>
+internal readonly struct HelloFrame(string nodeId, ushort version, int maxPayloadLength) : IOutgoingFrame
+{
+    public int WriteTo(IBufferWriter<byte> output) => FrameWriter.WriteHello(output, nodeId, version, maxPayloadLength);
 }

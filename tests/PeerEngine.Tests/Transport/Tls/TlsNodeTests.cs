@@ -208,9 +208,9 @@ public sealed partial class TlsNodeTests
             RemoteCertificateValidationCallback = (_, _, _, _) => true,
 #pragma warning restore CA5359
         });
-        var hello = new byte[WireProtocol.HeaderSize + HelloPayload.GetLength("client")];
+        var hello = new byte[WireProtocol.HeaderSize + HelloPayload.GetLength("client", WireProtocol.Version2)];
         await tls.ReadExactlyAsync(hello);
-        await tls.WriteAsync(FrameBytes.Written(w => FrameWriter.WriteHello(w, "liar")));
+        await tls.WriteAsync(FrameBytes.Written(w => FrameWriter.WriteHello(w, "liar", WireProtocol.Version2, WireProtocol.DefaultMaxPayloadLength)));
 
         var refused = await Assert.ThrowsAnyAsync<PeerException>(() => request);
         Assert.Contains("'liar'", Flatten(refused), StringComparison.Ordinal);
