@@ -38,6 +38,16 @@ public sealed class PeerSharedMemoryOptions
     /// </summary>
     public bool FallBackToUnixSocket { get; set; } = true;
 
+    /// <summary>
+    /// Whether the node listening on Unix socket <paramref name="unixSocketPath"/> offers shared memory
+    /// on this system: its setup socket, the same path with <c>.shm</c> appended, exists.
+    /// </summary>
+    public static bool IsOfferedAt(string unixSocketPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(unixSocketPath);
+        return Transport.SharedMemory.SharedMemoryTransport.IsOffered(unixSocketPath);
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()
     {
