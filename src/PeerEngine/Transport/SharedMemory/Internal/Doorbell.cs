@@ -82,14 +82,15 @@ internal sealed class Doorbell : IDisposable
                     break;
                 }
 
-                if (data)
-                {
-                    DataArrived.Signal();
-                }
-
+                // Room first: the receive loop a data bell wakes runs on this thread until it next waits.
                 if (space)
                 {
                     SpaceFreed.Signal();
+                }
+
+                if (data)
+                {
+                    DataArrived.Signal();
                 }
             }
         }
@@ -100,8 +101,8 @@ internal sealed class Doorbell : IDisposable
         finally
         {
             Volatile.Write(ref _peerGone, 1);
-            DataArrived.Signal();
             SpaceFreed.Signal();
+            DataArrived.Signal();
         }
     }
 

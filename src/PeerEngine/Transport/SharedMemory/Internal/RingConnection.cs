@@ -104,6 +104,7 @@ internal sealed partial class RingConnection : TransportConnection
         }
 
         long deadline = Stopwatch.GetTimestamp() + _spinTicks;
+        SpinWait spinner = default;
         do
         {
             if (ready(this))
@@ -111,7 +112,9 @@ internal sealed partial class RingConnection : TransportConnection
                 return true;
             }
 
-            Thread.SpinWait(20);
+            // Yields now and then rather than only pausing: on a busy core the thread that would
+            // fill the ring (this process's send loop, a handler) must get to run.
+            spinner.SpinOnce(sleep1Threshold: -1);
         }
         while (Stopwatch.GetTimestamp() < deadline && !IsAborted);
         return ready(this);

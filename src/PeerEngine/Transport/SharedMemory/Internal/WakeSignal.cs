@@ -13,9 +13,10 @@ internal sealed class WakeSignal : IValueTaskSource
     private const int Set = 1;
     private const int Waiting = 2;
 
-    // Continuations run on the thread pool: the doorbell reader that sets this must go back to
-    // reading at once, not run a whole protocol loop inline first.
-    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    // The waiting loop continues on the thread that rang (the doorbell reader's socket completion),
+    // as the socket transport's protocol loop runs on its receive completion: a thread-pool hop less
+    // per wake-up. The doorbell reader resumes reading bells when that loop next waits.
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = false };
     private int _state;
 
     public ValueTask WaitAsync()
