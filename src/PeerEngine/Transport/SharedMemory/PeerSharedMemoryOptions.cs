@@ -27,10 +27,13 @@ public sealed class PeerSharedMemoryOptions
 
     /// <summary>
     /// How long a side that finds its ring empty (or full) keeps looking before it sleeps and must be
-    /// woken with a syscall. Spinning answers a ping-pong in a fraction of a microsecond but burns a
-    /// core for that long after each message; zero sleeps at once. Default 50 µs.
+    /// woken with a syscall. Spinning saves the wake-up but burns the core for that long after each
+    /// message; zero sleeps at once. Default 20 µs, measured with the host (client and server pinned
+    /// to one core each): ping-pong p50 77 µs at 0, 23 µs at 20 µs, 31 µs at 50 µs; 64 B requests 64
+    /// at a time 235 k/s at 0, 281 k/s at 20 µs, 156 k/s at 50 µs (longer spins take the core from
+    /// the process's own handlers and send loop).
     /// </summary>
-    public TimeSpan SpinDuration { get; set; } = TimeSpan.FromMicroseconds(50);
+    public TimeSpan SpinDuration { get; set; } = TimeSpan.FromMicroseconds(20);
 
     /// <summary>
     /// When the shared memory of a peer that offers it cannot be set up (no memfd, no memory, the peer
