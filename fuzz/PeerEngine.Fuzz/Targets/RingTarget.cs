@@ -25,14 +25,11 @@ public sealed unsafe class RingTarget : IFuzzTarget, IDisposable
     private const int StepLength = 9;
     private const int MaxSteps = 256;
 
-    private readonly SharedMapping _mapping;
     private readonly byte[] _buffer = new byte[3 * Capacity];
 
-    public RingTarget()
-    {
-        _mapping = SharedMapping.Create(Capacity, out int descriptor);
-        LinuxNative.Close(descriptor);
-    }
+    // Made on the first input, not in the constructor: instrumented library code that runs before the
+    // fuzzer has set up its coverage memory fails with an access violation (SharpFuzz issue #34).
+    private SharedMapping? _mapping;
 
     /// <inheritdoc />
     public string Name => "ring";
@@ -54,9 +51,16 @@ public sealed unsafe class RingTarget : IFuzzTarget, IDisposable
     public void Run(ReadOnlySpan<byte> input)
     {
         // A fresh ring each run: the mapping is reused, its header and counters zeroed.
-        new Span<byte>(_mapping.Pointer, RingLayout.DataOffset).Clear();
-        RingView inbound = _mapping.Ring(0);
-        RingView outbound = _mapping.Ring(1);
+        if (_mapping is null)
+        {
+            _mapping = SharedMapping.Create(Capacity, out int descriptor);
+            LinuxNative.Close(descriptor);
+        }
+
+        SharedMapping mapping = _mapping;
+        new Span<byte>(mapping.Pointer, RingLayout.DataOffset).Clear();
+        RingView inbound = mapping.Ring(0);
+        RingView outbound = mapping.Ring(1);
         var consumer = new RingConsumer(inbound);
         var producer = new RingProducer(outbound);
         bool hostile = false;
@@ -103,8 +107,8 @@ public sealed unsafe class RingTarget : IFuzzTarget, IDisposable
                     Write(producer, (int)(value % (ulong)_buffer.Length));
                     break;
                 case 6: // the peer scribbles on the data, the flags, its own counter's neighbours
-                    _mapping.Pointer[(int)(value % (ulong)_mapping.Size)] = (byte)(value >> 56);
-                    if ((int)(value % (ulong)_mapping.Size) < RingLayout.DataOffset)
+                    mapping.Pointer[(int)(value % (ulong)mapping.Size)] = (byte)(value >> 56);
+                    if ((int)(value % (ulong)mapping.Size) < RingLayout.DataOffset)
                     {
                         hostile = true;
                     }
@@ -120,7 +124,7 @@ public sealed unsafe class RingTarget : IFuzzTarget, IDisposable
         }
     }
 
-    public void Dispose() => _mapping.Dispose();
+    public void Dispose() => _mapping?.Dispose();
 
     private void Read(RingConsumer consumer, int length)
     {

@@ -116,6 +116,9 @@ public sealed class RingTests : IDisposable
 
         *ring.Tail = 50;
         Assert.Equal(-1, consumer.Available());
+
+        // Not even the 100 bytes published before: the peer is no longer believed (found by the fuzzer).
+        Assert.Equal(0, consumer.Read(new byte[100]));
     }
 
     [Fact]

@@ -52,6 +52,12 @@ internal sealed unsafe class RingConsumer(RingView ring)
     /// </summary>
     public int Read(Span<byte> destination)
     {
+        if (_corrupt)
+        {
+            // Not even the bytes published before: the peer that wrote them is not to be believed.
+            return 0;
+        }
+
         int count = (int)Math.Min((ulong)destination.Length, _tail - _head);
         if (count == 0)
         {
