@@ -47,15 +47,18 @@ public sealed class SharedMemoryProcessTests(ITestOutputHelper output)
         await Eventually.TrueAsync(() => client.RequestsInFlight >= held.Length + 1, "the large request is in flight");
 
         var clock = Stopwatch.StartNew();
+        Task<TimeSpan> failed = Task.WhenAll(held.Append(midFrame).Select(r => r.ContinueWith(_ => { }, TaskScheduler.Default)))
+            .ContinueWith(_ => clock.Elapsed, TaskScheduler.Default);
         await Task.Factory.StartNew(victim.Kill, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        TimeSpan reaped = clock.Elapsed;
         foreach (Task<PooledPayload> request in held.Append(midFrame))
         {
             var lost = await Assert.ThrowsAsync<ConnectionLostException>(() => request.WaitAsync(TimeSpan.FromSeconds(30)));
             Assert.Equal(ShutdownReason.ConnectionReset, lost.Reason);
         }
 
-        TimeSpan failedAfter = clock.Elapsed;
-        output.WriteLine($"every request in flight failed {failedAfter.TotalMilliseconds:0} ms after the kill returned");
+        TimeSpan failedAfter = await failed;
+        output.WriteLine($"SIGKILL sent at 0, the child reaped at {reaped.TotalMilliseconds:0} ms, every request in flight failed at {failedAfter.TotalMilliseconds:0} ms");
         Assert.True(failedAfter < TimeSpan.FromSeconds(5), $"the requests failed only {failedAfter} after the kill");
         Assert.Equal(0, client.RequestsInFlight);
 
