@@ -3,7 +3,7 @@
 # target the executions, crashes and hangs from afl's fuzzer_stats. Exits non-zero when any target
 # found a crash or a hang, or when afl-fuzz could not run.
 #
-#   bash fuzz/run.sh TARGET SECONDS      TARGET: frames, hello, error, registry
+#   bash fuzz/run.sh TARGET SECONDS      TARGET: frames, hello, error, registry, ring
 #   bash fuzz/run.sh all SECONDS
 #
 # Installs what is missing: afl++ (apt-get, as root) and the SharpFuzz instrumenter as a dotnet tool
@@ -11,7 +11,7 @@
 # Findings go to fuzz/out/findings/TARGET; a crash input belongs in fuzz/crashes/TARGET once fixed.
 set -euo pipefail
 
-targets=(frames hello error registry)
+targets=(frames hello error registry ring)
 sharpfuzz_version=2.3.0
 
 usage() {

@@ -9,7 +9,7 @@ namespace PeerEngine.Fuzz;
 public static class FuzzTargets
 {
     /// <summary>The target names, in the order run.sh runs them.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["frames", "hello", "error", "registry"];
+    public static IReadOnlyList<string> Names { get; } = ["frames", "hello", "error", "registry", "ring"];
 
     /// <summary>Creates the target called <paramref name="name"/>; dispose it when it is disposable.</summary>
     /// <exception cref="ArgumentException">No target has that name.</exception>
@@ -19,6 +19,7 @@ public static class FuzzTargets
         "hello" => new HelloPayloadTarget(),
         "error" => new ErrorPayloadTarget(),
         "registry" => new RegistryFileTarget(),
+        "ring" => new RingTarget(),
         _ => throw new ArgumentException($"Unknown fuzz target '{name}'; the targets are {string.Join(", ", Names)}.", nameof(name)),
     };
 }

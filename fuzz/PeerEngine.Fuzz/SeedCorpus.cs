@@ -36,7 +36,21 @@ internal static class SeedCorpus
         FrameSeeds().Select(seed => ("frames", seed.Name, seed.Bytes))
             .Concat(HelloSeeds().Select(seed => ("hello", seed.Name, seed.Bytes)))
             .Concat(ErrorSeeds().Select(seed => ("error", seed.Name, seed.Bytes)))
-            .Concat(RegistrySeeds().Select(seed => ("registry", seed.Name, seed.Bytes)));
+            .Concat(RegistrySeeds().Select(seed => ("registry", seed.Name, seed.Bytes)))
+            .Concat(RingSeeds().Select(seed => ("ring", seed.Name, seed.Bytes)));
+
+    /// <summary>Steps of <see cref="RingTarget"/>: 0 peer writes, 1 peer's tail set, 2 peer reads, 3 peer's head set, 4 read, 5 write, 6 scribble, 7 closed flag.</summary>
+    private static IEnumerable<(string Name, byte[] Bytes)> RingSeeds()
+    {
+        yield return ("valid-both-ways.bin", RingTarget.Recipe((0, 100), (4, 64), (4, 64), (5, 5000), (2, 3000), (5, 4000), (2, 9000), (0, 4096), (4, 4096)));
+        yield return ("wrap-around.bin", RingTarget.Recipe((0, 4000), (4, 4000), (0, 300), (4, 300), (5, 4090), (2, 4090), (5, 20), (2, 20)));
+        yield return ("tail-past-capacity.bin", RingTarget.Recipe((1, 4097), (4, 10)));
+        yield return ("tail-back.bin", RingTarget.Recipe((0, 10), (4, 10), (1, 5), (4, 10)));
+        yield return ("tail-all-ones.bin", RingTarget.Recipe((1, ulong.MaxValue), (4, 10), (5, 10)));
+        yield return ("head-past-tail.bin", RingTarget.Recipe((5, 100), (3, 101), (5, 10)));
+        yield return ("head-back.bin", RingTarget.Recipe((5, 100), (2, 50), (5, 1), (3, 10), (5, 1)));
+        yield return ("scribble-and-close.bin", RingTarget.Recipe((6, 0xFF00_0000_0000_1000), (0, 10), (7, 1), (4, 100)));
+    }
 
     private static IEnumerable<(string Name, byte[] Bytes)> FrameSeeds()
     {

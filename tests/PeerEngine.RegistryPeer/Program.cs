@@ -21,6 +21,7 @@ return args switch
     ["probe", var path, var offset] => Probe(path, long.Parse(offset, CultureInfo.InvariantCulture)),
     ["naive-read", var path, var milliseconds] => NaiveRead(path, Int(milliseconds)),
     ["node", var path, var id, var ttlMs, var heartbeatMs] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs)),
+    ["node", var path, var id, var ttlMs, var heartbeatMs, var unixPath] => await RunNodeAsync(path, id, Int(ttlMs), Int(heartbeatMs), unixPath),
     ["listen", var path, var id, var maxConnections] => await ListenAsync(path, id, maxConnections),
     ["throwing-node", var path, var id] => await RunThrowingNodeAsync(path, id),
     ["metrics-under-di", var path] => await MetricsUnderDi.RunAsync(path),
@@ -203,9 +204,9 @@ static void WriteInt32(FileStream file, long offset, int value)
 
 // A whole PeerNode in its own process, for the node's crash tests: it echoes, except that a request
 // whose first byte is 0xFF is never answered (it stays in flight until the process dies).
-static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heartbeatMs)
+static async Task<int> RunNodeAsync(string path, string id, int ttlMs, int heartbeatMs, string? unixPath = null)
 {
-    var options = new PeerEngine.PeerNodeOptions { NodeId = id, Registry = Options(path, ttlMs, heartbeatMs) };
+    var options = new PeerEngine.PeerNodeOptions { NodeId = id, Registry = Options(path, ttlMs, heartbeatMs), UnixSocketPath = unixPath };
     await using var node = new PeerEngine.PeerNode(options)
     {
         RequestHandler = async (request, cancellationToken) =>

@@ -25,7 +25,7 @@ internal static class SendCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Requests in flight at once with --count.", DefaultValueFactory = _ => 1 };
         var transport = new Option<string>("--transport")
         {
-            Description = "auto (the fastest the peer offers: its Unix socket on this machine, else TCP), tcp or unix.",
+            Description = "auto (the fastest the peer offers: shared memory, else its Unix socket on this machine, else TCP), tcp, unix or shm.",
             DefaultValueFactory = _ => "auto",
         };
         transport.AcceptOnlyFromAmong("auto", "tcp", "unix", "shm");
@@ -81,7 +81,10 @@ internal static class SendCommand
                 Listen = false,
                 Discover = address is null,
                 Registry = new PeerRegistryOptions { Path = where.RegistryPath },
-                PreferUnixSockets = via == "unix",
+                PreferUnixSockets = via is "unix" or "shm",
+
+                // unix: the plain socket even where shared memory is offered; shm: that or a failure.
+                SharedMemory = new PeerSharedMemoryOptions { Enabled = via != "unix", FallBackToUnixSocket = via != "shm" },
                 Tls = tlsOptions,
             };
             if (tlsOptions is not null)
@@ -140,18 +143,22 @@ internal static class SendCommand
     private static readonly TimeSpan GoodbyeWait = TimeSpan.FromMilliseconds(500);
 
     /// <summary>
-    /// The transport that reaches <paramref name="peer"/>, as asked (<c>auto</c>: its Unix socket when
-    /// it publishes one, as a node dials it); bad usage when it does not offer the one asked for.
+    /// The transport that reaches <paramref name="peer"/>, as asked (<c>auto</c>: shared memory when it
+    /// offers it, else its Unix socket when it publishes one, as a node dials it); bad usage when it
+    /// does not offer the one asked for.
     /// </summary>
     private static string Via(PeerRecord peer, string asked)
     {
-        bool unix = PeerAddress.FromRecord(peer, preferUnixSockets: asked != "tcp")?.UnixSocketPath is not null;
+        string? unixPath = PeerAddress.FromRecord(peer, preferUnixSockets: asked != "tcp")?.UnixSocketPath;
+        bool unix = unixPath is not null;
+        bool shm = unix && PeerSharedMemoryOptions.IsOfferedAt(unixPath!);
         return asked switch
         {
             "unix" when !unix => throw CliException.Usage($"--transport unix: peer '{peer.Id}' offers no Unix socket"),
             "tcp" when unix => throw CliException.Usage($"--transport tcp: peer '{peer.Id}' offers only a Unix socket"),
-            "shm" => throw NoSharedMemory(),
-            _ => unix ? "unix" : "tcp",
+            "shm" when !shm => throw NoSharedMemory($"peer '{peer.Id}'"),
+            "unix" => "unix",
+            _ => shm ? "shm" : unix ? "unix" : "tcp",
         };
     }
 
@@ -164,13 +171,15 @@ internal static class SendCommand
         }
 
         string form = address.UnixSocketPath is null ? "tcp" : "unix";
-        return asked == "shm" ? throw NoSharedMemory()
+        bool shm = address.UnixSocketPath is { } path && PeerSharedMemoryOptions.IsOfferedAt(path);
+        return asked == "shm" && !shm ? throw NoSharedMemory(address.ToString())
+            : asked == "shm" || (asked == "auto" && shm) ? "shm"
             : asked != "auto" && asked != form ? throw CliException.Usage($"--transport {asked} does not reach {address}: a {form} address")
             : form;
     }
 
-    private static CliException NoSharedMemory() =>
-        CliException.Usage("--transport shm: this build of peerengine has no shared-memory transport; use auto, tcp or unix");
+    private static CliException NoSharedMemory(string peer) =>
+        CliException.Usage($"--transport shm: {peer} offers no shared memory on this machine (it needs a Unix socket, and Linux); use auto, tcp or unix");
 
     private static PeerAddress ParseAddress(string text)
     {

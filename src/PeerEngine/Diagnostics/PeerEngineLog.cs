@@ -92,4 +92,16 @@ internal static partial class PeerEngineLog
 
     [LoggerMessage(207, LogLevel.Error, "Connection {Connection}: answering a request failed unexpectedly; the request is dropped")]
     public static partial void InboundWorkFailed(ILogger logger, object connection, Exception exception);
+
+    [LoggerMessage(120, LogLevel.Warning, "Shared-memory connection to {RemoteEndPoint}: the peer wrote an impossible {Field} into the ring; the connection is closed")]
+    public static partial void SharedMemoryRingCorrupt(ILogger logger, EndPoint? remoteEndPoint, string field);
+
+    [LoggerMessage(121, LogLevel.Warning, "Shared-memory setup on {Path} refused: {Reason}")]
+    public static partial void SharedMemorySetupRefused(ILogger logger, string path, string reason);
+
+    [LoggerMessage(122, LogLevel.Information, "Shared memory to {EndPoint} is not available ({Reason}); dialling its Unix socket instead")]
+    public static partial void SharedMemoryFallback(ILogger logger, EndPoint endPoint, string reason);
+
+    [LoggerMessage(123, LogLevel.Warning, "Cannot offer shared memory at {Path} ({Reason}); the Unix socket is served alone")]
+    public static partial void SharedMemoryNotOffered(ILogger logger, string path, string reason);
 }

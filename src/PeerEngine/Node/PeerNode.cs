@@ -7,6 +7,7 @@ using PeerEngine.Connections;
 using PeerEngine.Diagnostics;
 using PeerEngine.Node.Internal;
 using PeerEngine.Transport;
+using PeerEngine.Transport.SharedMemory;
 using PeerEngine.Transport.Sockets;
 using PeerEngine.Transport.Tls;
 
@@ -53,7 +54,7 @@ public sealed partial class PeerNode : IAsyncDisposable
         ILoggerFactory? loggerFactory = null,
         TimeProvider? timeProvider = null,
         PeerEngineMetrics? metrics = null)
-        : this(options, discovery, loggerFactory, timeProvider, metrics, SocketTransport.Factory, [])
+        : this(options, discovery, loggerFactory, timeProvider, metrics, DefaultTransport(options), [])
     {
     }
 
@@ -126,6 +127,13 @@ public sealed partial class PeerNode : IAsyncDisposable
 
     /// <summary>Every pool: to peers by id and to addresses.</summary>
     private IEnumerable<PeerConnectionPool> AllPools => _pools.Values.Concat(_addressPools.Values);
+
+    /// <summary>
+    /// Sockets (TCP and Unix), with shared memory in front of the Unix sockets unless the options turn
+    /// it off or the system cannot make it.
+    /// </summary>
+    private static TransportFactory DefaultTransport(PeerNodeOptions? options) =>
+        SharedMemoryTransport.Over(SocketTransport.Factory, options?.SharedMemory ?? new PeerSharedMemoryOptions());
 
     /// <summary>The TLS middleware when <see cref="PeerNodeOptions.Tls"/> is set; it loads the certificate here, so a bad file fails the constructor.</summary>
     private static IReadOnlyList<IConnectionMiddleware> MiddlewareFor(

@@ -44,6 +44,13 @@ public sealed class PeerNodeOptions
     /// <summary>Reach peers that published a Unix socket over it rather than TCP. Default on.</summary>
     public bool PreferUnixSockets { get; set; } = true;
 
+    /// <summary>
+    /// Shared-memory rings to and from peers of this machine, set up over the Unix socket: offered on
+    /// <see cref="UnixSocketPath"/>, and used to reach a peer that offers it, before its Unix socket
+    /// and TCP. On by default (Linux); <c>Enabled = false</c> turns it off.
+    /// </summary>
+    public PeerSharedMemoryOptions SharedMemory { get; set; } = new();
+
     /// <summary>The registry: file path (default: the per-user default registry), TTL, heartbeat, capacity.</summary>
     public PeerRegistryOptions Registry { get; set; } = new();
 
@@ -89,6 +96,7 @@ public sealed class PeerNodeOptions
         Listener.Validate();
         Pool.Validate();
         Registry.Validate();
+        SharedMemory.Validate();
         Tls?.Validate();
     }
 

@@ -41,8 +41,9 @@ public sealed class HostAddressTests
         using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "two-ways", "--registry", folder.RegistryPath, "--unix", TempPaths.UnixSocket());
         await run.ReadLineAsync();
 
-        // A peer on this machine that publishes a Unix socket is reached over it unless TCP is asked for.
-        foreach ((string asked, string used) in new[] { ("auto", "unix"), ("unix", "unix"), ("tcp", "tcp") })
+        // A peer on this machine that publishes a Unix socket offers shared memory beside it: reached
+        // over that unless the plain socket or TCP is asked for.
+        foreach ((string asked, string used) in new[] { ("auto", "shm"), ("shm", "shm"), ("unix", "unix"), ("tcp", "tcp") })
         {
             (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", "two-ways", "--registry", folder.RegistryPath, "--count", "5", "--transport", asked, "--", "x");
             Assert.True(exit == 0, $"{asked}: {stderr}");
@@ -52,10 +53,12 @@ public sealed class HostAddressTests
             Assert.Equal($"transport: {used}", lines[1]);
         }
 
-        (int shmExit, _, string shmErr) = await ChildProcess.RunHostAsync(null, "send", "--to", "two-ways", "--registry", folder.RegistryPath, "--transport", "shm", "--", "x");
+        using ChildProcess tcpOnly = ChildProcess.StartHost(null, "run", "--id", "tcp-only", "--registry", folder.RegistryPath);
+        await tcpOnly.ReadLineAsync();
+        (int shmExit, _, string shmErr) = await ChildProcess.RunHostAsync(null, "send", "--to", "tcp-only", "--registry", folder.RegistryPath, "--transport", "shm", "--", "x");
         Assert.Equal(2, shmExit);
         OneLine(shmErr);
-        Assert.Contains("shared-memory", shmErr, StringComparison.Ordinal);
+        Assert.Contains("offers no shared memory", shmErr, StringComparison.Ordinal);
     }
 
     [Theory]

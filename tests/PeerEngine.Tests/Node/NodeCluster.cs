@@ -7,6 +7,7 @@ using PeerEngine.Registry;
 using PeerEngine.Tests.Registry;
 using PeerEngine.Tests.Support;
 using PeerEngine.Transport;
+using PeerEngine.Transport.SharedMemory;
 using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Node;
@@ -48,7 +49,10 @@ internal sealed class NodeCluster : IAsyncDisposable
     {
         var options = new PeerNodeOptions { NodeId = id, Registry = RegistryOptions() };
         configure?.Invoke(options);
-        var node = new PeerNode(options, null, null, null, metrics, network?.Transport ?? SocketTransport.Factory, middleware)
+        // Off the in-memory network, the transport a node made with its public constructor has: sockets,
+        // with shared memory in front of its Unix sockets.
+        TransportFactory transport = network?.Transport ?? SharedMemoryTransport.Over(SocketTransport.Factory, options.SharedMemory);
+        var node = new PeerNode(options, null, null, null, metrics, transport, middleware)
         {
             RequestHandler = handler ?? Answering(id),
         };

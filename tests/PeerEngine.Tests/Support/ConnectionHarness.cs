@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using PeerEngine.Connections;
+using PeerEngine.Transport;
 using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Tests.Support;
@@ -11,10 +12,14 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     private readonly List<IAsyncDisposable> _owned = [];
     private readonly List<ConnectionSettings> _settings = [];
 
-    public ConnectionHarness(PeerConnectionOptions? options = null, TimeProvider? time = null)
+    private readonly TransportFactory _transport;
+
+    /// <summary>A harness whose listeners and connectors use <paramref name="transport"/> (default: sockets).</summary>
+    public ConnectionHarness(PeerConnectionOptions? options = null, TimeProvider? time = null, TransportFactory? transport = null)
     {
         Options = options ?? new PeerConnectionOptions();
         Time = time ?? TimeProvider.System;
+        _transport = transport ?? SocketTransport.Factory;
     }
 
     public PeerConnectionOptions Options { get; }
@@ -52,7 +57,7 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     {
         EndPoint endPoint = unix ? new UnixDomainSocketEndPoint(TempPaths.UnixSocket()) : new IPEndPoint(IPAddress.Loopback, 0);
         ConnectionSettings settings = Settings("server", onRequest, onMessage);
-        PeerListener listener = PeerListener.Start(new SocketTransport(settings.Transport), endPoint, settings, listenerOptions);
+        PeerListener listener = PeerListener.Start(_transport(settings.Transport), endPoint, settings, listenerOptions);
         _owned.Add(listener);
         return listener;
     }
@@ -61,7 +66,7 @@ internal sealed class ConnectionHarness : IAsyncDisposable
     public async Task<PeerConnection> ConnectAsync(EndPoint endPoint, RequestHandler? onRequest = null)
     {
         ConnectionSettings settings = Settings("client", onRequest);
-        PeerConnection client = await new PeerConnector(new SocketTransport(settings.Transport), settings).ConnectAsync(endPoint);
+        PeerConnection client = await new PeerConnector(_transport(settings.Transport), settings).ConnectAsync(endPoint);
         _owned.Add(client);
         return client;
     }
