@@ -7,7 +7,7 @@ namespace PeerEngine.Load.Live;
 /// <param name="PhaseProgress">How far into the running phase, 0 to 1.</param>
 /// <param name="Progress">How far into the whole plan, 0 to 1.</param>
 /// <param name="Rate">Completed calls per second in the last interval.</param>
-/// <param name="Planned">The plan's rate (open model) or copies (closed) at the end of the last interval.</param>
+/// <param name="Planned">The calls per second the plan made due in the last interval (open model), or its copies at the interval's end (closed).</param>
 /// <param name="P99">Response time p99 of the last interval, µs.</param>
 internal sealed record LiveRow(
     string Scenario,

@@ -64,6 +64,9 @@ internal sealed class ScenarioRecorder : IDisposable
 
     public IReadOnlyList<IntervalStats> Intervals => _intervals;
 
+    /// <summary>Seconds from the start to the end of the last sampled interval (0 before the first): where the next interval begins.</summary>
+    public double SampledTo => _lastSampleSeconds;
+
     /// <summary>Records one call. Timestamps are the run's <see cref="TimeProvider"/> timestamps.</summary>
     public void Record(long intended, long started, long ended, in Response response, Exception? exception = null)
     {
