@@ -8,7 +8,7 @@ namespace PeerEngine.Load.Live;
 /// <param name="Progress">How far into the whole plan, 0 to 1.</param>
 /// <param name="Rate">Completed calls per second in the last interval.</param>
 /// <param name="Planned">The calls per second the plan made due in the last interval (open model), or its copies at the interval's end (closed).</param>
-/// <param name="P99">Response time p99 of the last interval, µs.</param>
+/// <param name="P99">Response time p99 of the last interval, µs; null when no call in it succeeded.</param>
 internal sealed record LiveRow(
     string Scenario,
     double Seconds,
@@ -20,7 +20,7 @@ internal sealed record LiveRow(
     bool Open,
     double Rate,
     double Planned,
-    long P99,
+    long? P99,
     long Ok,
     long Fail,
     long Dropped);

@@ -26,7 +26,7 @@ internal static class LiveTable
                 Bar(row.Progress),
                 $"{Units.Rate(row.Rate)}/s",
                 Markup.Escape(PlannedText(row)),
-                Units.Micros(row.P99),
+                Units.MicrosOrNone(row.P99),
                 Units.Count(row.Ok),
                 row.Fail > 0 ? $"[red]{Units.Count(row.Fail)}[/]" : "0",
                 row.Dropped > 0 ? $"[red]{Units.Count(row.Dropped)}[/]" : "0");

@@ -24,8 +24,8 @@ internal static class ConsoleReport
         foreach (ScenarioResult s in result.Scenarios)
         {
             var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.Rps) };
-            row.AddRange(run.Percentiles.Select(p => Units.Micros(s.ResponseTime.At(p) ?? 0)));
-            row.AddRange([Units.Micros(s.ResponseTime.Max), Units.Micros(s.ResponseTime.Mean), Units.Micros(s.ResponseTime.StdDev)]);
+            row.AddRange(run.Percentiles.Select(s.ResponseTime.ShowAt));
+            row.AddRange([s.ResponseTime.Show(s.ResponseTime.Max), s.ResponseTime.Show(s.ResponseTime.Mean), s.ResponseTime.Show(s.ResponseTime.StdDev)]);
             table.AddRow([.. row]);
         }
 
@@ -35,8 +35,8 @@ internal static class ConsoleReport
         beside.AddColumns("scenario", "measure", "p50", "p99", "max", "mean");
         foreach (ScenarioResult s in result.Scenarios)
         {
-            beside.AddRow(Markup.Escape(s.Name), "service", Units.Micros(s.ServiceTime.At(50) ?? 0), Units.Micros(s.ServiceTime.At(99) ?? 0), Units.Micros(s.ServiceTime.Max), Units.Micros(s.ServiceTime.Mean));
-            beside.AddRow(string.Empty, "start lag", Units.Micros(s.StartLag.At(50) ?? 0), Units.Micros(s.StartLag.At(99) ?? 0), Units.Micros(s.StartLag.Max), Units.Micros(s.StartLag.Mean));
+            beside.AddRow(Markup.Escape(s.Name), "service", s.ServiceTime.ShowAt(50), s.ServiceTime.ShowAt(99), s.ServiceTime.Show(s.ServiceTime.Max), s.ServiceTime.Show(s.ServiceTime.Mean));
+            beside.AddRow(string.Empty, "start lag", s.StartLag.ShowAt(50), s.StartLag.ShowAt(99), s.StartLag.Show(s.StartLag.Max), s.StartLag.Show(s.StartLag.Mean));
         }
 
         console.Write(beside);

@@ -44,8 +44,9 @@ internal static class CsvReport
             foreach (LatencySummary summary in new[] { s.ResponseTime, s.ServiceTime, s.StartLag })
             {
                 row.AddRange([N(summary.Count), N(summary.Mean), N(summary.StdDev), N(summary.Min)]);
-                row.AddRange(result.Run.Percentiles.Select(p => N(summary.At(p) ?? 0)));
-                row.Add(N(summary.Max));
+                // Empty, not 0, where no call was measured: a 0 would read as the fastest answer.
+                row.AddRange(result.Run.Percentiles.Select(p => summary.Count == 0 ? string.Empty : N(summary.At(p) ?? 0)));
+                row.Add(summary.Count == 0 ? string.Empty : N(summary.Max));
             }
 
             row.Add(result.Aborted ?? string.Empty);
@@ -56,13 +57,17 @@ internal static class CsvReport
         return Format(rows);
     }
 
+    /// <summary>An interval's response-time percentiles; empty where no call succeeded (its histogram holds none).</summary>
+    private static string[] Latencies(IntervalStats i) =>
+        i.Ok == 0 ? [string.Empty, string.Empty, string.Empty, string.Empty] : [N(i.P50), N(i.P90), N(i.P99), N(i.Max)];
+
     public static string WriteIntervals(LoadResult result)
     {
         var rows = new List<IReadOnlyList<string>> { IntervalHeader };
         foreach (ScenarioResult s in result.Scenarios)
         {
             rows.AddRange(s.Intervals.Select(i => (IReadOnlyList<string>)
-                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.Planned), N(i.P50), N(i.P90), N(i.P99), N(i.Max)]));
+                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.Planned), .. Latencies(i)]));
         }
 
         return Format(rows);

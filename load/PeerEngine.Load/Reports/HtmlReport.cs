@@ -79,8 +79,8 @@ internal static class HtmlReport
         {
             html.Append(CultureInfo.InvariantCulture,
                 $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
-            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{s.ResponseTime.ShowAt(p)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{s.ResponseTime.Show(s.ResponseTime.Max)}</td></tr>");
         }
 
         html.Append("</table></div>");
@@ -249,9 +249,9 @@ internal static class HtmlReport
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
     {
         html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
-        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{summary.ShowAt(p)}</td>"));
         html.Append(CultureInfo.InvariantCulture,
-            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+            $"<td>{summary.Show(summary.Max)}</td><td>{summary.Show(summary.Mean)}</td><td>{summary.Show(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
     }
 
     private static void Thresholds(StringBuilder html, LoadResult result)

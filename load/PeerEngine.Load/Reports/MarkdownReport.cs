@@ -98,7 +98,7 @@ internal static class MarkdownReport
     private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
     {
         md.Append(CultureInfo.InvariantCulture, $"| {label} | ");
-        md.AppendJoin(" | ", percentiles.Select(p => Units.Micros(summary.At(p) ?? 0)));
-        md.Append(CultureInfo.InvariantCulture, $" | {Units.Micros(summary.Max)} | {Units.Micros(summary.Mean)} | {Units.Micros(summary.StdDev)} |\n");
+        md.AppendJoin(" | ", percentiles.Select(summary.ShowAt));
+        md.Append(CultureInfo.InvariantCulture, $" | {summary.Show(summary.Max)} | {summary.Show(summary.Mean)} | {summary.Show(summary.StdDev)} |\n");
     }
 }

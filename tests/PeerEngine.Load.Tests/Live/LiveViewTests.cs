@@ -48,6 +48,23 @@ public sealed class LiveViewTests
     }
 
     [Fact]
+    public void An_interval_where_every_call_failed_shows_no_p99_not_zero()
+    {
+        IntervalStats failedOnly = AtThreeSeconds with { Ok = 0, Fail = 1000, Dropped = 0, P50 = 0, P90 = 0, P99 = 0, Max = 0 };
+        using var output = new StringWriter();
+        var lines = new LiveLines(output, new LiveProgress([("echo", Plan)]));
+        lines.Stage("run");
+        lines.Interval("echo", failedOnly);
+
+        Assert.EndsWith($"p99 {Units.None,9}  ok 0  errors 1,000  dropped 0", output.ToString().TrimEnd(), StringComparison.Ordinal);
+
+        var progress = new LiveProgress([("echo", Plan)]);
+        progress.Update("echo", failedOnly);
+        string echo = Assert.Single(Render(LiveTable.Build("run", progress.Rows)).Split('\n'), l => l.Contains("echo", StringComparison.Ordinal));
+        Assert.Matches(@"│\s+1,000/s │\s+–\s+│\s+0 │\s+1,000 │\s+0 │", echo);
+    }
+
+    [Fact]
     public void The_table_has_a_row_per_scenario_built_from_the_snapshot()
     {
         var progress = new LiveProgress([("echo", Plan), ("churn", SimulationPlan.Create([Simulation.KeepConstant(8, 4 * Second)]))]);

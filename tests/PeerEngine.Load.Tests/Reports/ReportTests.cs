@@ -67,14 +67,38 @@ public sealed partial class ReportTests : IAsyncLifetime
             Assert.Equal(s.Rps, Number(row["rps"]));
             Assert.Equal(s.FailRate, Number(row["fail_rate"]));
             Assert.Equal(s.ResponseTime.Mean, Number(row["response_mean_us"]));
-            Assert.Equal(s.ResponseTime.At(99.9), (long)Number(row["response_p99.9_us"]));
-            Assert.Equal(s.ServiceTime.Max, (long)Number(row["service_max_us"]));
+            Assert.Equal(s.ResponseTime.Count == 0 ? string.Empty : s.ResponseTime.At(99.9)?.ToString(System.Globalization.CultureInfo.InvariantCulture), row["response_p99.9_us"]);
+            Assert.Equal(s.ServiceTime.Count == 0 ? string.Empty : s.ServiceTime.Max.ToString(System.Globalization.CultureInfo.InvariantCulture), row["service_max_us"]);
             Assert.Equal(s.StartLag.At(50), (long)Number(row["lag_p50_us"]));
         }
 
         IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = CsvReport.Read(CsvReport.WriteIntervals(_result));
         Assert.Equal(_result.Scenarios.Sum(s => s.Intervals.Count), intervals.Count);
         Assert.Equal(_result.Scenario("echo").Ok, intervals.Where(r => r["scenario"] == "echo").Sum(r => (long)Number(r["ok"])));
+    }
+
+    [Fact]
+    public void Latencies_of_calls_that_all_failed_read_as_none_not_zero()
+    {
+        // Flood fails every call: no answer was timed, and a 0 would read as the fastest one.
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        Assert.Equal(0, flood.Ok);
+        int figures = _result.Run.Percentiles.Count + 3;
+
+        string md = MarkdownReport.Write(_result);
+        string mdFlood = md[md.IndexOf("flood", StringComparison.Ordinal)..];
+        Assert.Contains("| **response time** | " + string.Join(" | ", Enumerable.Repeat(Units.None, figures)) + " |", md, StringComparison.Ordinal);
+
+        string html = HtmlReport.Write(_result);
+        Assert.Contains(string.Concat(Enumerable.Repeat($"<td>{Units.None}</td>", _result.Run.Percentiles.Count + 1)) + "</tr>", html, StringComparison.Ordinal);
+
+        IReadOnlyDictionary<string, string> summary = Assert.Single(CsvReport.Read(CsvReport.WriteSummary(_result)), r => r["scenario"] == flood.Name);
+        Assert.Equal(string.Empty, summary["response_p99_us"]);
+        Assert.Equal(string.Empty, summary["response_max_us"]);
+        IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = [.. CsvReport.Read(CsvReport.WriteIntervals(_result)).Where(r => r["scenario"] == flood.Name)];
+        Assert.NotEmpty(intervals);
+        Assert.All(intervals, r => Assert.Equal(string.Empty, r["p99_us"]));
+        Assert.DoesNotContain("0 µs", mdFlood, StringComparison.Ordinal);
     }
 
     [Fact]
