@@ -68,7 +68,8 @@ internal sealed class LiveProgress
             phaseProgress,
             progress,
             plan.Model == LoadModel.Open,
-            interval.Rps,
+            interval.OkRps,
+            interval.FailRps,
             interval.Planned,
             // An interval of failures only has no successful call to take a percentile of.
             interval.Ok > 0 ? interval.P99 : null,

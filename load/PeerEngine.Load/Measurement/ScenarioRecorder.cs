@@ -116,6 +116,8 @@ internal sealed class ScenarioRecorder : IDisposable
             Bytes = now.Bytes - _sampled.Bytes,
             Dropped = now.Dropped - _sampled.Dropped,
             Rps = Math.Round((now.Ok - _sampled.Ok + now.Fail - _sampled.Fail) / seconds, 3),
+            OkRps = Math.Round((now.Ok - _sampled.Ok) / seconds, 3),
+            FailRps = Math.Round((now.Fail - _sampled.Fail) / seconds, 3),
             Planned = Math.Round(planned, 3),
         }.WithLatencies(interval[0]);
         _sampled = now;

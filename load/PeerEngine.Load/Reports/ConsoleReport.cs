@@ -14,7 +14,7 @@ internal static class ConsoleReport
         console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s{Markup.Escape(run.WorkersText)}");
 
         var table = new Table().Border(TableBorder.Rounded).Title("response time from the intended start (µs-accurate, HdrHistogram)");
-        table.AddColumns("scenario", "ok", "failed", "dropped", "rps");
+        table.AddColumns("scenario", "ok", "failed", "dropped", "ok/s", "failed/s");
         foreach (double p in run.Percentiles)
         {
             table.AddColumn(new TableColumn(Units.Percentile(p)).RightAligned());
@@ -23,7 +23,7 @@ internal static class ConsoleReport
         table.AddColumns("max", "mean", "stddev");
         foreach (ScenarioResult s in result.Scenarios)
         {
-            var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.Rps) };
+            var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.OkRps), Units.Rate(s.FailRps) };
             row.AddRange(run.Percentiles.Select(s.ResponseTime.ShowAt));
             row.AddRange([s.ResponseTime.Show(s.ResponseTime.Max), s.ResponseTime.Show(s.ResponseTime.Mean), s.ResponseTime.Show(s.ResponseTime.StdDev)]);
             table.AddRow([.. row]);

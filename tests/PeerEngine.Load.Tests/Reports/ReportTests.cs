@@ -78,6 +78,50 @@ public sealed partial class ReportTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Ok_per_second_counts_successes_only_with_failed_per_second_beside_it()
+    {
+        // Flood fails every call: it made no throughput however fast it failed.
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        Assert.Equal(0, flood.OkRps);
+        Assert.True(flood.FailRps > 0);
+        foreach (ScenarioResult s in _result.Scenarios)
+        {
+            Assert.Equal(Math.Round(s.Ok / s.DurationSeconds, 3), s.OkRps, 3);
+            Assert.Equal(Math.Round(s.Fail / s.DurationSeconds, 3), s.FailRps, 3);
+            Assert.All(s.Intervals, i =>
+            {
+                Assert.Equal(i.Ok, i.OkRps * i.Seconds, 0.01);
+                Assert.Equal(i.Fail, i.FailRps * i.Seconds, 0.01);
+            });
+        }
+
+        Assert.Contains(flood.Intervals, i => i.Fail > 0 && i.OkRps == 0);
+        ScenarioResult echo = _result.Scenario("echo");
+        Assert.True(echo.Fail > 0 && echo.OkRps < echo.Rps, $"ok/s {echo.OkRps}, all {echo.Rps}");
+
+        string md = MarkdownReport.Write(_result);
+        Assert.Contains("| late | ok/s | failed/s | target rps |", md, StringComparison.Ordinal);
+        Assert.Contains($" | 0 | {Units.Rate(flood.FailRps)} | ", md, StringComparison.Ordinal);
+
+        string html = HtmlReport.Write(_result);
+        Assert.Contains("<th>ok/s</th><th>failed/s</th><th>planned/s</th>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{Units.Rate(echo.OkRps)}</td><td>{Units.Rate(echo.FailRps)}</td>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>0</td><td>{Units.Rate(flood.FailRps)}</td>", html, StringComparison.Ordinal);
+
+        var console = new StringWriter();
+        ConsoleReport.Write(_result, Consoles.Create(console));
+        string header = Assert.Single(console.ToString().Split('\n'), l => l.Contains("scenario", StringComparison.Ordinal) && l.Contains("dropped", StringComparison.Ordinal));
+        Assert.Matches(@"dropped\s+│\s+ok/s\s+│\s+failed/s", header);
+
+        IReadOnlyDictionary<string, string> csv = Assert.Single(CsvReport.Read(CsvReport.WriteSummary(_result)), r => r["scenario"] == flood.Name);
+        Assert.Equal(0, Number(csv["ok_rps"]));
+        Assert.Equal(flood.FailRps, Number(csv["fail_rps"]));
+        IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = CsvReport.Read(CsvReport.WriteIntervals(_result));
+        Assert.Equal(echo.Intervals.Select(i => i.OkRps), intervals.Where(r => r["scenario"] == "echo").Select(r => Number(r["ok_rps"])));
+        Assert.Equal(echo.Intervals.Select(i => i.FailRps), intervals.Where(r => r["scenario"] == "echo").Select(r => Number(r["fail_rps"])));
+    }
+
+    [Fact]
     public void Latencies_of_calls_that_all_failed_read_as_none_not_zero()
     {
         // Flood fails every call: no answer was timed, and a 0 would read as the fastest one.
