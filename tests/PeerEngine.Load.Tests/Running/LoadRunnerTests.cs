@@ -133,9 +133,10 @@ public sealed class LoadRunnerTests
         double planned = s.Intervals.Sum(i => i.Planned * i.Seconds);
         Assert.True(Math.Abs(planned - s.Scheduled) < 0.5, $"planned sums to {planned} calls, {s.Scheduled} scheduled");
 
-        // The first interval: the calls due before its end (N(t) = 1,000 t², counted as the schedule does).
+        // The first interval: the calls due before its end (N(t) = 1,000 t², counted as the schedule does;
+        // its end is shown rounded to 1 µs, which can move a call due on that very µs across it).
         IntervalStats first = s.Intervals[0];
         double due = Math.Ceiling((1000 * first.EndSeconds * first.EndSeconds) - 1e-9);
-        Assert.Equal(due, first.Planned * first.Seconds, 2);
+        Assert.True(Math.Abs(due - (first.Planned * first.Seconds)) < 1.01, $"{first.Planned}/s over {first.Seconds} s, {due} due");
     }
 }
