@@ -115,7 +115,7 @@ public sealed class LoadRunnerTests
     public async Task Planned_per_interval_adds_up_to_the_calls_scheduled_during_a_ramp()
     {
         // A ramp from 0 to 2,000/s over 1 s: the rate at an interval's end runs ahead of what came due
-        // in it (10 calls in the first 100 ms, not 200/s × 0.1 s), which summed about 100 calls too many.
+        // in it (10 calls in the first 100 ms, not 200/s × 0.1 s), so summing it overstates the calls scheduled.
         ScenarioProps ramp = Scenario.Create("ramp", _ => ValueTask.FromResult(Response.Ok()))
             .WithLoadSimulations(Simulation.RampingInject(2000, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)))
             .WithoutWarmUp();
