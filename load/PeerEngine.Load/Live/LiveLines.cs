@@ -33,5 +33,5 @@ internal sealed class LiveLines(TextWriter output, LiveProgress progress)
     }
 
     public static string Line(LiveRow row) => string.Create(CultureInfo.InvariantCulture,
-        $"[{row.Seconds,6:0.0}s {100 * row.Progress,3:0}%] {row.Scenario,-8} {LiveTable.PhaseText(row),-24} {Units.Rate(row.Rate),9}/s (plan {LiveTable.PlannedText(row)})  p99 {Units.Micros(row.P99),9}  ok {Units.Count(row.Ok)}  errors {Units.Count(row.Fail)}  dropped {Units.Count(row.Dropped)}");
+        $"[{row.Seconds,6:0.0}s {100 * row.Progress,3:0}%] {row.Scenario,-8} {LiveTable.PhaseText(row),-24} {Units.Rate(row.OkRate),9}/s ok  {Units.Rate(row.FailRate)}/s failed (plan {LiveTable.PlannedText(row)})  p99 {Units.MicrosOrNone(row.P99),9}  ok {Units.Count(row.Ok)}  errors {Units.Count(row.Fail)}  dropped {Units.Count(row.Dropped)}");
 }

@@ -68,9 +68,11 @@ internal sealed class LiveProgress
             phaseProgress,
             progress,
             plan.Model == LoadModel.Open,
-            interval.Rps,
+            interval.OkRps,
+            interval.FailRps,
             interval.Planned,
-            interval.P99,
+            // An interval of failures only has no successful call to take a percentile of.
+            interval.Ok > 0 ? interval.P99 : null,
             ok,
             fail,
             (before?.Dropped ?? 0) + interval.Dropped);

@@ -6,9 +6,10 @@ namespace PeerEngine.Load.Live;
 /// <param name="PhaseNumber">The running phase, from 1.</param>
 /// <param name="PhaseProgress">How far into the running phase, 0 to 1.</param>
 /// <param name="Progress">How far into the whole plan, 0 to 1.</param>
-/// <param name="Rate">Completed calls per second in the last interval.</param>
-/// <param name="Planned">The plan's rate (open model) or copies (closed) at the end of the last interval.</param>
-/// <param name="P99">Response time p99 of the last interval, µs.</param>
+/// <param name="OkRate">Successful calls per second in the last interval.</param>
+/// <param name="FailRate">Failed calls per second in the last interval.</param>
+/// <param name="Planned">The calls per second the plan made due in the last interval (open model), or its copies at the interval's end (closed).</param>
+/// <param name="P99">Response time p99 of the last interval, µs; null when no call in it succeeded.</param>
 internal sealed record LiveRow(
     string Scenario,
     double Seconds,
@@ -18,9 +19,10 @@ internal sealed record LiveRow(
     double PhaseProgress,
     double Progress,
     bool Open,
-    double Rate,
+    double OkRate,
+    double FailRate,
     double Planned,
-    long P99,
+    long? P99,
     long Ok,
     long Fail,
     long Dropped);

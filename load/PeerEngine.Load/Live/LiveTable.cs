@@ -12,8 +12,8 @@ internal static class LiveTable
     public static Table Build(string stage, IReadOnlyList<LiveRow> rows)
     {
         var table = new Table().Border(TableBorder.Rounded).Title($"PeerEngine load test: {Markup.Escape(StageText(stage))} (p99 of the last interval)");
-        table.AddColumns("scenario", "phase", "plan done", "rate", "target", "p99 last", "ok", "failed", "dropped");
-        foreach (int column in new[] { 3, 4, 5, 6, 7, 8 })
+        table.AddColumns("scenario", "phase", "plan done", "ok/s", "failed/s", "target", "p99 last", "ok", "failed", "dropped");
+        foreach (int column in new[] { 3, 4, 5, 6, 7, 8, 9 })
         {
             table.Columns[column].RightAligned();
         }
@@ -24,9 +24,10 @@ internal static class LiveTable
                 Markup.Escape(row.Scenario),
                 Markup.Escape(PhaseText(row)),
                 Bar(row.Progress),
-                $"{Units.Rate(row.Rate)}/s",
+                $"{Units.Rate(row.OkRate)}/s",
+                row.FailRate > 0 ? $"[red]{Units.Rate(row.FailRate)}/s[/]" : "0/s",
                 Markup.Escape(PlannedText(row)),
-                Units.Micros(row.P99),
+                Units.MicrosOrNone(row.P99),
                 Units.Count(row.Ok),
                 row.Fail > 0 ? $"[red]{Units.Count(row.Fail)}[/]" : "0",
                 row.Dropped > 0 ? $"[red]{Units.Count(row.Dropped)}[/]" : "0");

@@ -21,7 +21,13 @@ internal sealed record IntervalStats
     /// <summary>Completed calls (ok and failed) per second.</summary>
     public double Rps { get; init; }
 
-    /// <summary>Calls per second the plan asked for at the end of the interval (open model); copies running (closed).</summary>
+    /// <summary>Successful calls per second.</summary>
+    public double OkRps { get; init; }
+
+    /// <summary>Failed calls per second.</summary>
+    public double FailRps { get; init; }
+
+    /// <summary>Calls per second the plan made due within the interval (open model); copies running at its end (closed).</summary>
     public double Planned { get; init; }
 
     public long P50 { get; init; }

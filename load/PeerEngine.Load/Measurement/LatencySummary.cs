@@ -40,6 +40,12 @@ internal sealed record LatencySummary
         };
     }
 
+    /// <summary><paramref name="micros"/>, one of this distribution's figures, as a person reads it; <see cref="Units.None"/> when it holds no call.</summary>
+    public string Show(double micros) => Count == 0 ? Units.None : Units.Micros(micros);
+
+    /// <summary>The value at <paramref name="percentile"/> as a person reads it; <see cref="Units.None"/> when the distribution holds no call.</summary>
+    public string ShowAt(double percentile) => Show(At(percentile) ?? 0);
+
     /// <summary>The value at <paramref name="percentile"/> if the summary holds it; 100 is the max.</summary>
     public long? At(double percentile) =>
         percentile >= 100 ? Max : Percentiles.FirstOrDefault(p => Math.Abs(p.Percentile - percentile) < 1e-9)?.Micros;

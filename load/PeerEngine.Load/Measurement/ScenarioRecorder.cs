@@ -64,6 +64,9 @@ internal sealed class ScenarioRecorder : IDisposable
 
     public IReadOnlyList<IntervalStats> Intervals => _intervals;
 
+    /// <summary>Seconds from the start to the end of the last sampled interval (0 before the first): where the next interval begins.</summary>
+    public double SampledTo => _lastSampleSeconds;
+
     /// <summary>Records one call. Timestamps are the run's <see cref="TimeProvider"/> timestamps.</summary>
     public void Record(long intended, long started, long ended, in Response response, Exception? exception = null)
     {
@@ -113,6 +116,8 @@ internal sealed class ScenarioRecorder : IDisposable
             Bytes = now.Bytes - _sampled.Bytes,
             Dropped = now.Dropped - _sampled.Dropped,
             Rps = Math.Round((now.Ok - _sampled.Ok + now.Fail - _sampled.Fail) / seconds, 3),
+            OkRps = Math.Round((now.Ok - _sampled.Ok) / seconds, 3),
+            FailRps = Math.Round((now.Fail - _sampled.Fail) / seconds, 3),
             Planned = Math.Round(planned, 3),
         }.WithLatencies(interval[0]);
         _sampled = now;

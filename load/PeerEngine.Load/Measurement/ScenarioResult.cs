@@ -37,7 +37,11 @@ internal sealed record ScenarioResult
     /// <summary>Completed calls (ok and failed) per second.</summary>
     public double Rps { get; init; }
 
+    /// <summary>Successful calls per second: the throughput a reader takes from a rate.</summary>
     public double OkRps { get; init; }
+
+    /// <summary>Failed calls per second, shown beside <see cref="OkRps"/> so failing fast never passes for throughput.</summary>
+    public double FailRps { get; init; }
 
     public double BytesPerSecond { get; init; }
 

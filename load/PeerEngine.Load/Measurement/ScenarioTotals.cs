@@ -78,6 +78,7 @@ internal sealed class ScenarioTotals
             Bytes = Bytes,
             Rps = Math.Round((Ok + Fail) / seconds, 3),
             OkRps = Math.Round(Ok / seconds, 3),
+            FailRps = Math.Round(Fail / seconds, 3),
             BytesPerSecond = Math.Round(Bytes / seconds, 3),
             FailRate = Ok + Fail == 0 ? 0 : Math.Round(Fail / (double)(Ok + Fail), 9),
             ResponseTime = LatencySummary.From(Response, percentiles),

@@ -12,6 +12,12 @@ internal static class Units
     /// thresholds, abort reasons, warnings, the live view, chart ticks) goes through here, so one figure
     /// reads the same everywhere; JSON and CSV keep full precision.
     /// </summary>
+    /// <summary>A latency nothing was measured for (no successful call): a 0 there would read as the fastest answer.</summary>
+    public const string None = "–";
+
+    /// <summary><see cref="Micros(double)"/>, or <see cref="None"/> when there is no value.</summary>
+    public static string MicrosOrNone(long? micros) => micros is { } value ? Micros(value) : None;
+
     public static string Micros(double micros)
     {
         if (micros < 99.95)

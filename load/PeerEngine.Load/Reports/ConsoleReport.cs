@@ -14,7 +14,7 @@ internal static class ConsoleReport
         console.MarkupLine($"[bold]{Markup.Escape(run.Title)}[/] — target {Markup.Escape(run.Target)}, {run.DurationSeconds:0.#} s{Markup.Escape(run.WorkersText)}");
 
         var table = new Table().Border(TableBorder.Rounded).Title("response time from the intended start (µs-accurate, HdrHistogram)");
-        table.AddColumns("scenario", "ok", "failed", "dropped", "rps");
+        table.AddColumns("scenario", "ok", "failed", "dropped", "ok/s", "failed/s");
         foreach (double p in run.Percentiles)
         {
             table.AddColumn(new TableColumn(Units.Percentile(p)).RightAligned());
@@ -23,9 +23,9 @@ internal static class ConsoleReport
         table.AddColumns("max", "mean", "stddev");
         foreach (ScenarioResult s in result.Scenarios)
         {
-            var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.Rps) };
-            row.AddRange(run.Percentiles.Select(p => Units.Micros(s.ResponseTime.At(p) ?? 0)));
-            row.AddRange([Units.Micros(s.ResponseTime.Max), Units.Micros(s.ResponseTime.Mean), Units.Micros(s.ResponseTime.StdDev)]);
+            var row = new List<string> { Markup.Escape(s.Name), Units.Count(s.Ok), Units.Count(s.Fail), Units.Count(s.Dropped), Units.Rate(s.OkRps), Units.Rate(s.FailRps) };
+            row.AddRange(run.Percentiles.Select(s.ResponseTime.ShowAt));
+            row.AddRange([s.ResponseTime.Show(s.ResponseTime.Max), s.ResponseTime.Show(s.ResponseTime.Mean), s.ResponseTime.Show(s.ResponseTime.StdDev)]);
             table.AddRow([.. row]);
         }
 
@@ -35,8 +35,8 @@ internal static class ConsoleReport
         beside.AddColumns("scenario", "measure", "p50", "p99", "max", "mean");
         foreach (ScenarioResult s in result.Scenarios)
         {
-            beside.AddRow(Markup.Escape(s.Name), "service", Units.Micros(s.ServiceTime.At(50) ?? 0), Units.Micros(s.ServiceTime.At(99) ?? 0), Units.Micros(s.ServiceTime.Max), Units.Micros(s.ServiceTime.Mean));
-            beside.AddRow(string.Empty, "start lag", Units.Micros(s.StartLag.At(50) ?? 0), Units.Micros(s.StartLag.At(99) ?? 0), Units.Micros(s.StartLag.Max), Units.Micros(s.StartLag.Mean));
+            beside.AddRow(Markup.Escape(s.Name), "service", s.ServiceTime.ShowAt(50), s.ServiceTime.ShowAt(99), s.ServiceTime.Show(s.ServiceTime.Max), s.ServiceTime.Show(s.ServiceTime.Mean));
+            beside.AddRow(string.Empty, "start lag", s.StartLag.ShowAt(50), s.StartLag.ShowAt(99), s.StartLag.Show(s.StartLag.Max), s.StartLag.Show(s.StartLag.Mean));
         }
 
         console.Write(beside);

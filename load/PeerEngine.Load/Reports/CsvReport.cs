@@ -14,7 +14,7 @@ internal static class CsvReport
     private static readonly string[] Metrics = ["response", "service", "lag"];
 
     private static readonly string[] IntervalHeader =
-        ["scenario", "end_s", "seconds", "ok", "fail", "dropped", "bytes", "rps", "planned", "p50_us", "p90_us", "p99_us", "max_us"];
+        ["scenario", "end_s", "seconds", "ok", "fail", "dropped", "bytes", "rps", "ok_rps", "fail_rps", "planned", "p50_us", "p90_us", "p99_us", "max_us"];
 
     public static string WriteSummary(LoadResult result)
     {
@@ -22,7 +22,7 @@ internal static class CsvReport
         var header = new List<string>
         {
             "scenario", "model", "duration_s", "scheduled", "target_rps", "ok", "fail", "dropped", "late",
-            "bytes", "rps", "ok_rps", "bytes_per_s", "fail_rate",
+            "bytes", "rps", "ok_rps", "fail_rps", "bytes_per_s", "fail_rate",
         };
         foreach (string metric in Metrics)
         {
@@ -39,13 +39,14 @@ internal static class CsvReport
             var row = new List<string>
             {
                 s.Name, s.Model, N(s.DurationSeconds), N(s.Scheduled), N(s.TargetRps), N(s.Ok), N(s.Fail), N(s.Dropped), N(s.Late),
-                N(s.Bytes), N(s.Rps), N(s.OkRps), N(s.BytesPerSecond), N(s.FailRate),
+                N(s.Bytes), N(s.Rps), N(s.OkRps), N(s.FailRps), N(s.BytesPerSecond), N(s.FailRate),
             };
             foreach (LatencySummary summary in new[] { s.ResponseTime, s.ServiceTime, s.StartLag })
             {
                 row.AddRange([N(summary.Count), N(summary.Mean), N(summary.StdDev), N(summary.Min)]);
-                row.AddRange(result.Run.Percentiles.Select(p => N(summary.At(p) ?? 0)));
-                row.Add(N(summary.Max));
+                // Empty, not 0, where no call was measured: a 0 would read as the fastest answer.
+                row.AddRange(result.Run.Percentiles.Select(p => summary.Count == 0 ? string.Empty : N(summary.At(p) ?? 0)));
+                row.Add(summary.Count == 0 ? string.Empty : N(summary.Max));
             }
 
             row.Add(result.Aborted ?? string.Empty);
@@ -56,13 +57,17 @@ internal static class CsvReport
         return Format(rows);
     }
 
+    /// <summary>An interval's response-time percentiles; empty where no call succeeded (its histogram holds none).</summary>
+    private static string[] Latencies(IntervalStats i) =>
+        i.Ok == 0 ? [string.Empty, string.Empty, string.Empty, string.Empty] : [N(i.P50), N(i.P90), N(i.P99), N(i.Max)];
+
     public static string WriteIntervals(LoadResult result)
     {
         var rows = new List<IReadOnlyList<string>> { IntervalHeader };
         foreach (ScenarioResult s in result.Scenarios)
         {
             rows.AddRange(s.Intervals.Select(i => (IReadOnlyList<string>)
-                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.Planned), N(i.P50), N(i.P90), N(i.P99), N(i.Max)]));
+                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.OkRps), N(i.FailRps), N(i.Planned), .. Latencies(i)]));
         }
 
         return Format(rows);

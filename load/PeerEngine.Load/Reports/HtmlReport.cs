@@ -72,15 +72,15 @@ internal static class HtmlReport
         html.Append("<p class=\"meta\">Response time runs from each call's <b>intended</b> start, so a stalled target shows in the percentiles instead of hiding (coordinated omission); service time runs from the actual start; start lag is the difference.</p>");
 
         html.Append(CultureInfo.InvariantCulture,
-            $"<h2>Summary</h2><div class=\"wide\"><table><tr><th colspan=\"8\" class=\"blank\"></th><th colspan=\"{run.Percentiles.Count + 1}\" class=\"group\">response time</th></tr>");
-        html.Append("<tr><th>scenario</th><th class=\"t\">model</th><th>ok</th><th>failed</th><th>dropped</th><th>calls/s</th><th>planned/s</th><th>data/s</th>");
+            $"<h2>Summary</h2><div class=\"wide\"><table><tr><th colspan=\"9\" class=\"blank\"></th><th colspan=\"{run.Percentiles.Count + 1}\" class=\"group\">response time</th></tr>");
+        html.Append("<tr><th>scenario</th><th class=\"t\">model</th><th>ok</th><th>failed</th><th>dropped</th><th>ok/s</th><th>failed/s</th><th>planned/s</th><th>data/s</th>");
         html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<th>{Units.Percentile(p)}</th>")).Append("<th>max</th></tr>");
         foreach (ScenarioResult s in result.Scenarios)
         {
             html.Append(CultureInfo.InvariantCulture,
-                $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.Rps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
-            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{Units.Micros(s.ResponseTime.At(p) ?? 0)}</td>"));
-            html.Append(CultureInfo.InvariantCulture, $"<td>{Units.Micros(s.ResponseTime.Max)}</td></tr>");
+                $"<tr><td>{E(s.Name)}</td><td class=\"t\">{s.Model}</td><td>{Units.Count(s.Ok)}</td><td>{Units.Count(s.Fail)}</td><td>{Units.Count(s.Dropped)}</td><td>{Units.Rate(s.OkRps)}</td><td>{Units.Rate(s.FailRps)}</td><td>{(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")}</td><td>{Units.Bytes(s.BytesPerSecond)}</td>");
+            html.AppendJoin(string.Empty, run.Percentiles.Select(p => $"<td>{s.ResponseTime.ShowAt(p)}</td>"));
+            html.Append(CultureInfo.InvariantCulture, $"<td>{s.ResponseTime.Show(s.ResponseTime.Max)}</td></tr>");
         }
 
         html.Append("</table></div>");
@@ -249,9 +249,9 @@ internal static class HtmlReport
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
     {
         html.Append(primary ? "<tr class=\"primary\">" : "<tr>").Append(CultureInfo.InvariantCulture, $"<td>{label}</td>");
-        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{Units.Micros(summary.At(p) ?? 0)}</td>"));
+        html.AppendJoin(string.Empty, percentiles.Select(p => $"<td>{summary.ShowAt(p)}</td>"));
         html.Append(CultureInfo.InvariantCulture,
-            $"<td>{Units.Micros(summary.Max)}</td><td>{Units.Micros(summary.Mean)}</td><td>{Units.Micros(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
+            $"<td>{summary.Show(summary.Max)}</td><td>{summary.Show(summary.Mean)}</td><td>{summary.Show(summary.StdDev)}</td><td>{Units.Count(summary.Count)}</td></tr>");
     }
 
     private static void Thresholds(StringBuilder html, LoadResult result)

@@ -26,9 +26,9 @@ internal static class MarkdownReport
             }
 
             md.Append(CultureInfo.InvariantCulture, $"Plan ({s.Model} model): `{s.Plan}`.\n\n");
-            md.Append("| calls ok | failed | dropped | late | rps | target rps | data |\n|---:|---:|---:|---:|---:|---:|---:|\n");
+            md.Append("| calls ok | failed | dropped | late | ok/s | failed/s | target rps | data |\n|---:|---:|---:|---:|---:|---:|---:|---:|\n");
             md.Append(CultureInfo.InvariantCulture,
-                $"| {Units.Count(s.Ok)} | {Units.Count(s.Fail)} ({Units.Percent(s.FailRate)}) | {Units.Count(s.Dropped)} | {Units.Count(s.Late)} | {Units.Rate(s.Rps)} | {(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")} | {Units.Bytes(s.BytesPerSecond)}/s |\n\n");
+                $"| {Units.Count(s.Ok)} | {Units.Count(s.Fail)} ({Units.Percent(s.FailRate)}) | {Units.Count(s.Dropped)} | {Units.Count(s.Late)} | {Units.Rate(s.OkRps)} | {Units.Rate(s.FailRps)} | {(s.Model == "open" ? Units.Rate(s.TargetRps) : "–")} | {Units.Bytes(s.BytesPerSecond)}/s |\n\n");
 
             md.Append("| latency | ").AppendJoin(" | ", run.Percentiles.Select(Units.Percentile)).Append(" | max | mean | stddev |\n|---|");
             md.Append(string.Concat(Enumerable.Repeat("---:|", run.Percentiles.Count + 3))).Append('\n');
@@ -98,7 +98,7 @@ internal static class MarkdownReport
     private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
     {
         md.Append(CultureInfo.InvariantCulture, $"| {label} | ");
-        md.AppendJoin(" | ", percentiles.Select(p => Units.Micros(summary.At(p) ?? 0)));
-        md.Append(CultureInfo.InvariantCulture, $" | {Units.Micros(summary.Max)} | {Units.Micros(summary.Mean)} | {Units.Micros(summary.StdDev)} |\n");
+        md.AppendJoin(" | ", percentiles.Select(summary.ShowAt));
+        md.Append(CultureInfo.InvariantCulture, $" | {summary.Show(summary.Max)} | {summary.Show(summary.Mean)} | {summary.Show(summary.StdDev)} |\n");
     }
 }

@@ -301,9 +301,12 @@ internal sealed class LoadRunner
 
     private void Sample(ScenarioProps scenario, SimulationPlan plan, ScenarioRecorder recorder, double endSeconds)
     {
-        // The last interval may run past the plan while calls drain: it reports the plan's final rate.
+        // Open: the calls due within the interval over its length, not the rate at its end, which on a
+        // ramp runs ahead of what was scheduled and draws a false gap to the achieved rate. Closed: the
+        // copies at its end; the last interval may run past the plan while calls drain and reports the
+        // final copies.
         TimeSpan at = TimeSpan.FromSeconds(Math.Max(0, Math.Min(endSeconds, plan.Duration.TotalSeconds) - 1e-6));
-        double planned = plan.Model == LoadModel.Open ? plan.RateAt(at) : plan.CopiesAt(at);
+        double planned = plan.Model == LoadModel.Open ? plan.PlannedRate(recorder.SampledTo, endSeconds) : plan.CopiesAt(at);
         IntervalStats stats = recorder.Sample(endSeconds, planned);
         OnInterval?.Invoke(scenario.Name, stats);
     }

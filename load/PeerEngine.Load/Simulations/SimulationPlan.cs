@@ -72,6 +72,23 @@ internal sealed class SimulationPlan
         return 0;
     }
 
+    /// <summary>
+    /// Calls per second the open schedule makes due from <paramref name="fromSeconds"/> (inclusive) to
+    /// <paramref name="toSeconds"/> (exclusive): over consecutive intervals, rate times length adds up to
+    /// the calls scheduled.
+    /// </summary>
+    public double PlannedRate(double fromSeconds, double toSeconds)
+    {
+        double seconds = toSeconds - fromSeconds;
+        if (Model != LoadModel.Open || seconds <= 0)
+        {
+            return 0;
+        }
+
+        long due = InjectionSchedule.CountBefore(this, TimeSpan.FromSeconds(toSeconds)) - InjectionSchedule.CountBefore(this, TimeSpan.FromSeconds(fromSeconds));
+        return due / seconds;
+    }
+
     /// <summary>The phase running at <paramref name="offset"/> from the start (the last one once the plan is over) and how far into it, 0 to 1.</summary>
     public (int Index, double Progress) PhaseAt(TimeSpan offset)
     {

@@ -126,6 +126,8 @@ internal static class ResultMerge
                     Bytes = at.Sum(i => i.Bytes),
                     Dropped = at.Sum(i => i.Dropped),
                     Rps = Math.Round(at.Sum(i => i.Rps), 3),
+                    OkRps = Math.Round(at.Sum(i => i.OkRps), 3),
+                    FailRps = Math.Round(at.Sum(i => i.FailRps), 3),
                     Planned = Math.Round(at.Sum(i => i.Planned), 3),
                 }.WithLatencies(response);
             }

@@ -21,6 +21,8 @@ public sealed class LiveViewTests
         Fail = 10,
         Dropped = 2,
         Rps = 1000,
+        OkRps = 990,
+        FailRps = 10,
         Planned = 1000,
         P99 = 1500,
     };
@@ -34,17 +36,34 @@ public sealed class LiveViewTests
         lines.Stage("warm-up");
         lines.Interval("echo", AtThreeSeconds with { EndSeconds = 1 });
         lines.Stage("run");
-        lines.Interval("echo", AtThreeSeconds with { EndSeconds = 2, Ok = 10, Fail = 0, Dropped = 0 });
+        lines.Interval("echo", AtThreeSeconds with { EndSeconds = 2, Ok = 10, Fail = 0, Dropped = 0, OkRps = 1000, FailRps = 0 });
         lines.Interval("echo", AtThreeSeconds);
 
         Assert.Equal(
             [
                 "warming up (measured, then discarded)…",
                 "running…",
-                "[   2.0s  50%] echo     2/2 inject 0%                1,000/s (plan 1,000/s)  p99   1.50 ms  ok 10  errors 0  dropped 0",
-                "[   3.0s  75%] echo     2/2 inject 50%               1,000/s (plan 1,000/s)  p99   1.50 ms  ok 1,000  errors 10  dropped 2",
+                "[   2.0s  50%] echo     2/2 inject 0%                1,000/s ok  0/s failed (plan 1,000/s)  p99   1.50 ms  ok 10  errors 0  dropped 0",
+                "[   3.0s  75%] echo     2/2 inject 50%                 990/s ok  10/s failed (plan 1,000/s)  p99   1.50 ms  ok 1,000  errors 10  dropped 2",
             ],
             output.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    [Fact]
+    public void An_interval_where_every_call_failed_shows_no_p99_not_zero()
+    {
+        IntervalStats failedOnly = AtThreeSeconds with { Ok = 0, Fail = 1000, Dropped = 0, OkRps = 0, FailRps = 1000, P50 = 0, P90 = 0, P99 = 0, Max = 0 };
+        using var output = new StringWriter();
+        var lines = new LiveLines(output, new LiveProgress([("echo", Plan)]));
+        lines.Stage("run");
+        lines.Interval("echo", failedOnly);
+
+        Assert.EndsWith($"p99 {Units.None,9}  ok 0  errors 1,000  dropped 0", output.ToString().TrimEnd(), StringComparison.Ordinal);
+
+        var progress = new LiveProgress([("echo", Plan)]);
+        progress.Update("echo", failedOnly);
+        string echo = Assert.Single(Render(LiveTable.Build("run", progress.Rows)).Split('\n'), l => l.Contains("echo", StringComparison.Ordinal));
+        Assert.Matches(@"│\s+0/s │\s+1,000/s │\s+1,000/s │\s+–\s+│\s+0 │\s+1,000 │\s+0 │", echo);
     }
 
     [Fact]
@@ -56,9 +75,9 @@ public sealed class LiveViewTests
         string text = Render(LiveTable.Build("run", progress.Rows));
 
         string echo = Assert.Single(text.Split('\n'), l => l.Contains("echo", StringComparison.Ordinal));
-        Assert.Matches(@"│ echo\s+│ 2/2 inject 50%\s+│ ━+\s+75% │\s+1,000/s │\s+1,000/s │\s+1.50 ms │\s+990 │\s+10 │\s+2 │", echo);
+        Assert.Matches(@"│ echo\s+│ 2/2 inject 50%\s+│ ━+\s+75% │\s+990/s │\s+10/s │\s+1,000/s │\s+1.50 ms │\s+990 │\s+10 │\s+2 │", echo);
         string churn = Assert.Single(text.Split('\n'), l => l.Contains("churn", StringComparison.Ordinal));
-        Assert.Matches(@"│ churn\s+│ 1/1 keep-constant 0%\s+│ ━+\s+0% │\s+0/s │\s+0 copies │", churn);
+        Assert.Matches(@"│ churn\s+│ 1/1 keep-constant 0%\s+│ ━+\s+0% │\s+0/s │\s+0/s │\s+0 copies │", churn);
         Assert.Contains("PeerEngine load test: running", text, StringComparison.Ordinal);
     }
 

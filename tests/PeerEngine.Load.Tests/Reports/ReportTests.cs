@@ -67,14 +67,86 @@ public sealed partial class ReportTests : IAsyncLifetime
             Assert.Equal(s.Rps, Number(row["rps"]));
             Assert.Equal(s.FailRate, Number(row["fail_rate"]));
             Assert.Equal(s.ResponseTime.Mean, Number(row["response_mean_us"]));
-            Assert.Equal(s.ResponseTime.At(99.9), (long)Number(row["response_p99.9_us"]));
-            Assert.Equal(s.ServiceTime.Max, (long)Number(row["service_max_us"]));
+            Assert.Equal(s.ResponseTime.Count == 0 ? string.Empty : s.ResponseTime.At(99.9)?.ToString(System.Globalization.CultureInfo.InvariantCulture), row["response_p99.9_us"]);
+            Assert.Equal(s.ServiceTime.Count == 0 ? string.Empty : s.ServiceTime.Max.ToString(System.Globalization.CultureInfo.InvariantCulture), row["service_max_us"]);
             Assert.Equal(s.StartLag.At(50), (long)Number(row["lag_p50_us"]));
         }
 
         IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = CsvReport.Read(CsvReport.WriteIntervals(_result));
         Assert.Equal(_result.Scenarios.Sum(s => s.Intervals.Count), intervals.Count);
         Assert.Equal(_result.Scenario("echo").Ok, intervals.Where(r => r["scenario"] == "echo").Sum(r => (long)Number(r["ok"])));
+    }
+
+    [Fact]
+    public void Ok_per_second_counts_successes_only_with_failed_per_second_beside_it()
+    {
+        // Flood fails every call: it made no throughput however fast it failed.
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        Assert.Equal(0, flood.OkRps);
+        Assert.True(flood.FailRps > 0);
+        foreach (ScenarioResult s in _result.Scenarios)
+        {
+            // The duration shown is rounded to 1 µs, the rates to 0.001/s.
+            Assert.Equal(s.Ok / s.DurationSeconds, s.OkRps, 0.01);
+            Assert.Equal(s.Fail / s.DurationSeconds, s.FailRps, 0.01);
+            Assert.All(s.Intervals, i =>
+            {
+                // Rates are rounded to 0.001/s and lengths to 1 µs (a last interval may be a few µs long).
+                Assert.Equal(i.Ok == 0, i.OkRps == 0);
+                Assert.Equal(i.Fail == 0, i.FailRps == 0);
+                Assert.Equal(i.Ok, i.OkRps * i.Seconds, 0.01 + (i.OkRps * 1e-6));
+                Assert.Equal(i.Fail, i.FailRps * i.Seconds, 0.01 + (i.FailRps * 1e-6));
+            });
+        }
+
+        Assert.Contains(flood.Intervals, i => i.Fail > 0 && i.OkRps == 0);
+        ScenarioResult echo = _result.Scenario("echo");
+        Assert.True(echo.Fail > 0 && echo.OkRps < echo.Rps, $"ok/s {echo.OkRps}, all {echo.Rps}");
+
+        string md = MarkdownReport.Write(_result);
+        Assert.Contains("| late | ok/s | failed/s | target rps |", md, StringComparison.Ordinal);
+        Assert.Contains($" | 0 | {Units.Rate(flood.FailRps)} | ", md, StringComparison.Ordinal);
+
+        string html = HtmlReport.Write(_result);
+        Assert.Contains("<th>ok/s</th><th>failed/s</th><th>planned/s</th>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>{Units.Rate(echo.OkRps)}</td><td>{Units.Rate(echo.FailRps)}</td>", html, StringComparison.Ordinal);
+        Assert.Contains($"<td>0</td><td>{Units.Rate(flood.FailRps)}</td>", html, StringComparison.Ordinal);
+
+        var console = new StringWriter();
+        ConsoleReport.Write(_result, Consoles.Create(console));
+        string header = Assert.Single(console.ToString().Split('\n'), l => l.Contains("scenario", StringComparison.Ordinal) && l.Contains("dropped", StringComparison.Ordinal));
+        Assert.Matches(@"dropped\s+│\s+ok/s\s+│\s+failed/s", header);
+
+        IReadOnlyDictionary<string, string> csv = Assert.Single(CsvReport.Read(CsvReport.WriteSummary(_result)), r => r["scenario"] == flood.Name);
+        Assert.Equal(0, Number(csv["ok_rps"]));
+        Assert.Equal(flood.FailRps, Number(csv["fail_rps"]));
+        IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = CsvReport.Read(CsvReport.WriteIntervals(_result));
+        Assert.Equal(echo.Intervals.Select(i => i.OkRps), intervals.Where(r => r["scenario"] == "echo").Select(r => Number(r["ok_rps"])));
+        Assert.Equal(echo.Intervals.Select(i => i.FailRps), intervals.Where(r => r["scenario"] == "echo").Select(r => Number(r["fail_rps"])));
+    }
+
+    [Fact]
+    public void Latencies_of_calls_that_all_failed_read_as_none_not_zero()
+    {
+        // Flood fails every call: no answer was timed, and a 0 would read as the fastest one.
+        ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
+        Assert.Equal(0, flood.Ok);
+        int figures = _result.Run.Percentiles.Count + 3;
+
+        string md = MarkdownReport.Write(_result);
+        string mdFlood = md[md.IndexOf("flood", StringComparison.Ordinal)..];
+        Assert.Contains("| **response time** | " + string.Join(" | ", Enumerable.Repeat(Units.None, figures)) + " |", md, StringComparison.Ordinal);
+
+        string html = HtmlReport.Write(_result);
+        Assert.Contains(string.Concat(Enumerable.Repeat($"<td>{Units.None}</td>", _result.Run.Percentiles.Count + 1)) + "</tr>", html, StringComparison.Ordinal);
+
+        IReadOnlyDictionary<string, string> summary = Assert.Single(CsvReport.Read(CsvReport.WriteSummary(_result)), r => r["scenario"] == flood.Name);
+        Assert.Equal(string.Empty, summary["response_p99_us"]);
+        Assert.Equal(string.Empty, summary["response_max_us"]);
+        IReadOnlyList<IReadOnlyDictionary<string, string>> intervals = [.. CsvReport.Read(CsvReport.WriteIntervals(_result)).Where(r => r["scenario"] == flood.Name)];
+        Assert.NotEmpty(intervals);
+        Assert.All(intervals, r => Assert.Equal(string.Empty, r["p99_us"]));
+        Assert.DoesNotMatch(@"\| 0 µs \|", mdFlood);
     }
 
     [Fact]

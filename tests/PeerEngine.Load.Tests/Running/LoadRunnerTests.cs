@@ -110,4 +110,33 @@ public sealed class LoadRunnerTests
         Assert.False(result.Health.Valid);
         Assert.Contains(result.Health.Problems, p => p.Contains("dropped", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Planned_per_interval_adds_up_to_the_calls_scheduled_during_a_ramp()
+    {
+        // A ramp from 0 to 2,000/s over 1 s: the rate at an interval's end runs ahead of what came due
+        // in it (10 calls in the first 100 ms, not 200/s × 0.1 s), so summing it overstates the calls scheduled.
+        ScenarioProps ramp = Scenario.Create("ramp", _ => ValueTask.FromResult(Response.Ok()))
+            .WithLoadSimulations(Simulation.RampingInject(2000, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1)))
+            .WithoutWarmUp();
+
+        LoadResult result = await LoadRunner.RegisterScenarios(ramp)
+            .WithReportingInterval(TimeSpan.FromMilliseconds(100))
+            .RunAsync()
+            .WaitAsync(TimeSpan.FromSeconds(30));
+
+        ScenarioResult s = result.Scenario("ramp");
+        Assert.Equal(1000, s.Scheduled);
+        Assert.True(s.Intervals.Count >= 2, $"{s.Intervals.Count} intervals");
+
+        // Planned rates are rounded to 0.001/s: well under a call over a dozen intervals.
+        double planned = s.Intervals.Sum(i => i.Planned * i.Seconds);
+        Assert.True(Math.Abs(planned - s.Scheduled) < 0.5, $"planned sums to {planned} calls, {s.Scheduled} scheduled");
+
+        // The first interval: the calls due before its end (N(t) = 1,000 t², counted as the schedule does;
+        // its end is shown rounded to 1 µs, which can move a call due on that very µs across it).
+        IntervalStats first = s.Intervals[0];
+        double due = Math.Ceiling((1000 * first.EndSeconds * first.EndSeconds) - 1e-9);
+        Assert.True(Math.Abs(due - (first.Planned * first.Seconds)) < 1.01, $"{first.Planned}/s over {first.Seconds} s, {due} due");
+    }
 }

@@ -7,6 +7,26 @@ public sealed class SimulationPlanTests
     private static readonly TimeSpan Second = TimeSpan.FromSeconds(1);
 
     [Fact]
+    public void A_ramp_plans_what_falls_due_in_each_interval_not_its_rate_at_the_end()
+    {
+        // 0 to 1,000/s over 1 s, then 1 s at 1,000/s: 500 t² calls are due by t during the ramp.
+        SimulationPlan plan = SimulationPlan.Create([Simulation.RampingInject(1000, Second, Second), Simulation.Inject(1000, Second, Second)]);
+
+        Assert.Equal(250, plan.PlannedRate(0, 0.5), 6);
+        Assert.Equal(750, plan.PlannedRate(0.5, 1), 6);
+        Assert.Equal(1000, plan.PlannedRate(1, 1.5), 6);
+        Assert.Equal(0, plan.PlannedRate(2, 2.5), 6);
+
+        // Half the interval past the plan's end: the 500 calls due in its first half, over the whole second.
+        Assert.Equal(500, plan.PlannedRate(1.5, 2.5), 6);
+
+        double[] ends = [0.5, 1, 1.5, 2, 2.5];
+        double sum = ends.Select((end, k) => plan.PlannedRate(end - 0.5, end) * 0.5).Sum();
+        Assert.Equal(1500, plan.ScheduledCalls);
+        Assert.Equal(plan.ScheduledCalls, sum, 6);
+    }
+
+    [Fact]
     public void Open_and_closed_simulations_do_not_mix()
     {
         ArgumentException error = Assert.Throws<ArgumentException>(() =>
