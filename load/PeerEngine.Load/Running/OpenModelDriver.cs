@@ -255,17 +255,33 @@ internal sealed class OpenModelDriver : IAsyncDisposable
 
     private void WaitOnTimer(long due, CancellationToken cancellationToken)
     {
-        long remaining = due - _time.GetTimestamp();
-        if (remaining <= 0)
+        // A millisecond: how far the clock may move between reading it and making the timer before
+        // the timer is made again (the real clock moves microseconds; a fake one jumps).
+        long tolerance = _time.TimestampFrequency / 1000;
+        while (true)
         {
+            long now = _time.GetTimestamp();
+            long remaining = due - now;
+            if (remaining <= 0)
+            {
+                return;
+            }
+
+            using var signal = new ManualResetEventSlim();
+            long ticks = (long)Math.Ceiling(remaining * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
+            using ITimer timer = _time.CreateTimer(static s => ((ManualResetEventSlim)s!).Set(), signal, TimeSpan.FromTicks(Math.Max(1, ticks)), Timeout.InfiniteTimeSpan);
+
+            // The timer counts from when it was made: a clock that moved since the reading would make
+            // it late by as much, and the calls due meanwhile would wait for nothing.
+            if (_time.GetTimestamp() - now > tolerance)
+            {
+                continue;
+            }
+
+            Interlocked.Exchange(ref _parkedUntil, due);
+            signal.Wait(cancellationToken);
+            Interlocked.Exchange(ref _parkedUntil, -1);
             return;
         }
-
-        using var signal = new ManualResetEventSlim();
-        long ticks = (long)Math.Ceiling(remaining * (double)TimeSpan.TicksPerSecond / _time.TimestampFrequency);
-        using ITimer timer = _time.CreateTimer(static s => ((ManualResetEventSlim)s!).Set(), signal, TimeSpan.FromTicks(Math.Max(1, ticks)), Timeout.InfiniteTimeSpan);
-        Interlocked.Exchange(ref _parkedUntil, due);
-        signal.Wait(cancellationToken);
-        Interlocked.Exchange(ref _parkedUntil, -1);
     }
 }

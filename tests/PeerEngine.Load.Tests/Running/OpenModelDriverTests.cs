@@ -54,6 +54,39 @@ public sealed class OpenModelDriverTests
     }
 
     [Fact]
+    public async Task A_clock_that_moves_while_the_driver_sets_its_timer_does_not_hold_back_the_calls_now_due()
+    {
+        // The first timer the driver sets (for the call due at 5 ms) is made after the clock moved to
+        // 100 ms, as when a test advances a fake clock between the driver's reading and its timer:
+        // the calls due by 100 ms (0, 5, ..., 100: 21) must all start without the clock moving on.
+        var time = new ClockMovingWhileATimerIsMade(TimeSpan.FromMilliseconds(100));
+        long origin = time.GetTimestamp();
+        int started = 0;
+        var dueByNow = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ScenarioProps scenario = Scenario.Create("paced", _ =>
+        {
+            if (Interlocked.Increment(ref started) == 21)
+            {
+                dueByNow.TrySetResult();
+            }
+
+            return ValueTask.FromResult(Response.Ok());
+        });
+        var plan = SimulationPlan.Create([Simulation.Inject(200, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(1))]);
+
+        using var recorder = new ScenarioRecorder(time.TimestampFrequency, time.GetUtcNow());
+        using var stop = new CancellationTokenSource();
+        await using var driver = new OpenModelDriver(plan, new CallInvoker(scenario, recorder, time, default), time, 100, TimeSpan.FromSeconds(5));
+        Task running = driver.RunAsync(origin, stop.Token);
+
+        await dueByNow.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(21, Volatile.Read(ref started));
+        await stop.CancelAsync();
+        await Task.WhenAny(running, Task.Delay(TimeSpan.FromSeconds(10)));
+        Assert.True(running.IsCompleted, "the driver stops when cancelled");
+    }
+
+    [Fact]
     public async Task A_stalled_target_shows_in_response_time_but_not_in_service_time()
     {
         // wrk2's demonstration: 100 calls/s for 10 s over one connection (cap 1); at 2 s the target
@@ -130,4 +163,20 @@ public sealed class OpenModelDriverTests
 
     private static ScenarioResultHeader Header(SimulationPlan plan) =>
         new("test", null, "open", plan.ToString(), plan.Duration.TotalSeconds, plan.ScheduledCalls, 0, []);
+
+    /// <summary>A fake clock that moves on by <paramref name="jump"/> as its first timer is being made.</summary>
+    private sealed class ClockMovingWhileATimerIsMade(TimeSpan jump) : FakeTimeProvider
+    {
+        private int _moved;
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            if (Interlocked.Exchange(ref _moved, 1) == 0)
+            {
+                Advance(jump);
+            }
+
+            return base.CreateTimer(callback, state, dueTime, period);
+        }
+    }
 }
