@@ -153,10 +153,16 @@ public sealed class SharedMemoryConversationTests
         PeerListener listener = rings.Listen(Handlers.Echo, unix: true);
         await using var plain = new ConnectionHarness();
 
-        PeerConnection client = await plain.ConnectAsync(listener.EndPoint);
-        using PooledPayload answer = await client.RequestAsync("plain"u8.ToArray());
+        await AnsweredOverTheUnixSocketAsync(plain, listener);
+    }
 
-        Assert.Equal("plain"u8.ToArray(), answer.ToArray());
+    /// <summary>A request from <paramref name="dialler"/> is echoed, over the listener's Unix socket rather than its rings.</summary>
+    private static async Task AnsweredOverTheUnixSocketAsync(ConnectionHarness dialler, PeerListener listener)
+    {
+        PeerConnection client = await dialler.ConnectAsync(listener.EndPoint);
+        using PooledPayload answer = await client.RequestAsync("over the socket"u8.ToArray());
+
+        Assert.Equal("over the socket"u8.ToArray(), answer.ToArray());
         Assert.DoesNotContain(".shm", client.RemoteEndPoint!.ToString(), StringComparison.Ordinal);
     }
 
@@ -168,11 +174,7 @@ public sealed class SharedMemoryConversationTests
         await using var dialler = new ConnectionHarness(transport: settings => new SharedMemoryTransport(
             new SocketTransport(settings), settings, new PeerSharedMemoryOptions()));
 
-        PeerConnection client = await dialler.ConnectAsync(listener.EndPoint);
-        using PooledPayload answer = await client.RequestAsync("fallback"u8.ToArray());
-
-        Assert.Equal("fallback"u8.ToArray(), answer.ToArray());
-        Assert.DoesNotContain(".shm", client.RemoteEndPoint!.ToString(), StringComparison.Ordinal);
+        await AnsweredOverTheUnixSocketAsync(dialler, listener);
     }
 
     [Fact]
@@ -183,11 +185,7 @@ public sealed class SharedMemoryConversationTests
         await using var dialler = new ConnectionHarness(transport: settings => new SharedMemoryTransport(
             new SocketTransport(settings), settings, new PeerSharedMemoryOptions { RingSize = 1024 * 1024 }));
 
-        PeerConnection client = await dialler.ConnectAsync(listener.EndPoint);
-        using PooledPayload answer = await client.RequestAsync("refused"u8.ToArray());
-
-        Assert.Equal("refused"u8.ToArray(), answer.ToArray());
-        Assert.DoesNotContain(".shm", client.RemoteEndPoint!.ToString(), StringComparison.Ordinal);
+        await AnsweredOverTheUnixSocketAsync(dialler, listener);
     }
 
     [Fact]
