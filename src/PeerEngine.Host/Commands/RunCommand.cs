@@ -37,7 +37,8 @@ internal static class RunCommand
         Option<string?> advertise = Settings.Text("--advertise", "The address other machines dial to reach this node, if not --host: an IP address or a DNS name.");
         Option<string> handler = Settings.FromEnvironment("--handler", "What answers requests: echo.", "echo", text => text);
         handler.AcceptOnlyFromAmong("echo");
-        Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path.");
+        Option<string?> unix = Settings.Text("--unix", "Also listen on this Unix domain socket path, instead of a socket of its own beside the registry file.");
+        var tcpOnly = new Option<bool>("--no-unix") { Description = "Listen on TCP only: no Unix socket and no shared memory for the peers of this machine." };
         Option<int> maxPayload = Settings.Integer("--max-payload", "The largest payload accepted, in bytes.", 1024 * 1024);
         Option<double> handshake = Settings.Seconds("--handshake-timeout", "Time for a peer's HELLO", 5);
         Option<double> keepAliveInterval = Settings.Seconds("--keepalive-interval", "Silence before a PING", 15);
@@ -47,7 +48,7 @@ internal static class RunCommand
 
         var command = new Command("run", "Start a node, publish it, serve until SIGINT or SIGTERM, then stop gracefully.")
         {
-            id, host, port, registry, discovery, advertise, handler, unix, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain, protocolVersion,
+            id, host, port, registry, discovery, advertise, handler, unix, tcpOnly, maxPayload, handshake, keepAliveInterval, keepAliveTimeout, drain, protocolVersion,
         };
         var tls = new TlsSettings();
         tls.AddTo(command);
@@ -56,12 +57,18 @@ internal static class RunCommand
             RequireFileLimit();
             DiscoveryAccess where = DiscoveryAccess.Resolve(result, registry, discovery);
             TimeSpan drainTimeout = Settings.ToTimeSpan(result.GetValue(drain), "--drain-timeout");
+            if (result.GetValue(tcpOnly) && result.GetValue(unix) is not null)
+            {
+                throw CliException.Usage("--unix and --no-unix exclude each other");
+            }
+
             var options = new PeerNodeOptions
             {
                 NodeId = result.GetValue(id),
                 Host = result.GetValue(host)!,
                 Port = result.GetValue(port),
                 UnixSocketPath = result.GetValue(unix),
+                AutomaticUnixSocket = !result.GetValue(tcpOnly),
                 AdvertiseHost = result.GetValue(advertise),
                 Registry = new PeerRegistryOptions { Path = where.RegistryPath },
                 Connections = new PeerConnectionOptions
@@ -175,6 +182,7 @@ internal static class RunCommand
             node.Port = options.Port;
             node.AdvertiseHost = options.AdvertiseHost;
             node.UnixSocketPath = options.UnixSocketPath;
+            node.AutomaticUnixSocket = options.AutomaticUnixSocket;
             node.Registry = options.Registry;
             node.Connections = options.Connections;
             node.Tls = options.Tls;

@@ -39,6 +39,9 @@ internal static partial class PeerEngineLog
     [LoggerMessage(301, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint}")]
     public static partial void NodeStarted(ILogger logger, string nodeId, EndPoint tcpEndPoint);
 
+    [LoggerMessage(311, LogLevel.Warning, "Node {NodeId} has no Unix socket of its own ({Reason}); the peers of this machine reach it over TCP")]
+    public static partial void NoAutomaticUnixSocket(ILogger logger, string nodeId, string reason);
+
     [LoggerMessage(305, LogLevel.Information, "Node {NodeId} started on {TcpEndPoint} and the unix socket {UnixSocketPath}")]
     public static partial void NodeStartedWithUnixSocket(ILogger logger, string nodeId, EndPoint tcpEndPoint, string unixSocketPath);
 

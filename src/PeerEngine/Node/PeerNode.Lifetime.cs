@@ -1,6 +1,7 @@
 using System.Net;
 using PeerEngine.Connections;
 using PeerEngine.Diagnostics;
+using PeerEngine.Node.Internal;
 using PeerEngine.Transport;
 
 namespace PeerEngine;
@@ -53,6 +54,10 @@ public sealed partial class PeerNode
                     _listeners = [tcp, PeerListener.Start(transport, PeerAddress.Unix(unixPath).EndPoint, _settings, _options.Listener)];
                     UnixSocketPath = unixPath;
                 }
+                else if (_options.AutomaticUnixSocket && OperatingSystem.IsLinux() && _discovery is PeerRegistry registry && ListenOnAutomaticUnixSocket(transport, registry.FilePath) is { } automatic)
+                {
+                    _listeners = [tcp, automatic];
+                }
 
                 if (_discovery is not null)
                 {
@@ -76,6 +81,33 @@ public sealed partial class PeerNode
         {
             await StopCoreAsync(TimeSpan.Zero).ConfigureAwait(false);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The node's own Unix socket beside its registry file, so that the machine's other peers reach it
+    /// without TCP (and through shared memory). Best effort: a node that cannot have one is still
+    /// reached over TCP, and says why in the log.
+    /// </summary>
+    private PeerListener? ListenOnAutomaticUnixSocket(IConnectionTransport transport, string registryFile)
+    {
+        NodeUnixSockets.RemoveStale(Path.GetDirectoryName(registryFile) ?? "/");
+        if (NodeUnixSockets.PathBeside(registryFile, out string? problem) is not { } path)
+        {
+            PeerEngineLog.NoAutomaticUnixSocket(_logger, Id, problem!);
+            return null;
+        }
+
+        try
+        {
+            PeerListener listener = PeerListener.Start(transport, PeerAddress.Unix(path).EndPoint, _settings!, _options.Listener);
+            UnixSocketPath = path;
+            return listener;
+        }
+        catch (IOException e)
+        {
+            PeerEngineLog.NoAutomaticUnixSocket(_logger, Id, e.Message);
+            return null;
         }
     }
 

@@ -24,8 +24,20 @@ public sealed class PeerNodeOptions
     /// <summary>The TCP port; 0 picks a free one. Default 0.</summary>
     public int Port { get; set; }
 
-    /// <summary>Also listen on this Unix domain socket path; peers on the same machine prefer it. Default none.</summary>
+    /// <summary>
+    /// Also listen on this Unix domain socket path; peers on the same machine prefer it. Default none:
+    /// see <see cref="AutomaticUnixSocket"/>.
+    /// </summary>
     public string? UnixSocketPath { get; set; }
+
+    /// <summary>
+    /// Without a <see cref="UnixSocketPath"/>, a node that publishes to its registry file listens on a
+    /// Unix socket of its own beside that file (<c>peer-PID-N.sock</c>, owner-only, removed when the
+    /// node stops, and by the next node to start there after a crash), so that the machine's other
+    /// peers reach it without TCP, through shared memory when both offer it. A node of another
+    /// discovery, or one whose socket path would be too long, is reached over TCP. Default on (Linux).
+    /// </summary>
+    public bool AutomaticUnixSocket { get; set; } = true;
 
     /// <summary>
     /// Listen and publish this node. Off, the node neither listens nor appears in the registry: it only

@@ -53,12 +53,53 @@ public sealed class HostAddressTests
             Assert.Equal($"transport: {used}", lines[1]);
         }
 
-        using ChildProcess tcpOnly = ChildProcess.StartHost(null, "run", "--id", "tcp-only", "--registry", folder.RegistryPath);
+        using ChildProcess tcpOnly = ChildProcess.StartHost(null, "run", "--id", "tcp-only", "--registry", folder.RegistryPath, "--no-unix");
         await tcpOnly.ReadLineAsync();
         (int shmExit, _, string shmErr) = await ChildProcess.RunHostAsync(null, "send", "--to", "tcp-only", "--registry", folder.RegistryPath, "--transport", "shm", "--", "x");
         Assert.Equal(2, shmExit);
         OneLine(shmErr);
         Assert.Contains("offers no shared memory", shmErr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_peer_run_with_no_transport_option_is_reached_over_shared_memory_and_leaves_no_socket_behind()
+    {
+        using var folder = new TempFolder();
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "defaults", "--registry", folder.RegistryPath);
+        await run.ReadLineAsync();
+
+        (int exit, string stdout, string stderr) = await ChildProcess.RunHostAsync(null, "send", "--to", "defaults", "--registry", folder.RegistryPath, "--count", "5", "--", "x");
+
+        Assert.True(exit == 0, stderr);
+        Assert.EndsWith("\ntransport: shm\n", stdout, StringComparison.Ordinal);
+        Assert.Equal(2, Sockets(folder).Length);
+        run.Terminate();
+        Assert.Equal(0, await run.WaitForExitAsync());
+        Assert.Empty(Sockets(folder));
+
+        // A node killed outright cannot remove its sockets: the next one to start beside the registry does.
+        using (ChildProcess killed = ChildProcess.StartHost(null, "run", "--id", "killed", "--registry", folder.RegistryPath))
+        {
+            await killed.ReadLineAsync();
+            killed.Kill();
+        }
+
+        string[] left = Sockets(folder);
+        Assert.Equal(2, left.Length);
+        using ChildProcess next = ChildProcess.StartHost(null, "run", "--id", "next", "--registry", folder.RegistryPath);
+        await next.ReadLineAsync();
+        Assert.All(left, path => Assert.False(File.Exists(path), path));
+    }
+
+    [Fact]
+    public async Task Unix_and_no_unix_together_are_bad_usage()
+    {
+        using var folder = new TempFolder();
+        (int exit, _, string stderr) = await ChildProcess.RunHostAsync(null, "run", "--registry", folder.RegistryPath, "--unix", TempPaths.UnixSocket(), "--no-unix");
+
+        Assert.Equal(2, exit);
+        OneLine(stderr);
+        Assert.Contains("--unix and --no-unix", stderr, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -90,4 +131,6 @@ public sealed class HostAddressTests
         OneLine(stderr);
         Assert.Contains($"127.0.0.1:{port}", stderr, StringComparison.Ordinal);
     }
+
+    private static string[] Sockets(TempFolder folder) => Directory.GetFiles(folder.FolderPath, "peer-*.sock*");
 }

@@ -61,7 +61,7 @@ public sealed class HostUsageTests
     public async Task The_start_log_mentions_a_unix_socket_only_when_there_is_one()
     {
         using var folder = new TempFolder();
-        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "tcp-only", "--registry", folder.RegistryPath);
+        using ChildProcess run = ChildProcess.StartHost(null, "run", "--id", "tcp-only", "--registry", folder.RegistryPath, "--no-unix");
         await run.ReadLineAsync();
 
         await Eventually.TrueAsync(() => run.Stderr.Contains("Node tcp-only started", StringComparison.Ordinal), "the node logs its start");

@@ -18,9 +18,6 @@ namespace PeerEngine.Tests.Transport.SharedMemory;
 [SupportedOSPlatform("linux")]
 public sealed class SharedMemoryProcessTests(ITestOutputHelper output)
 {
-    /// <summary>The memfd's name as /proc shows a mapping or descriptor of it.</summary>
-    private const string RingName = "memfd:peerengine-ring";
-
     /// <summary>Far more than a 4 KiB ring: its frame is surely cut half-way when the reader stops.</summary>
     private static readonly byte[] Large = [0xFF, .. new byte[256 * 1024]];
 
@@ -36,7 +33,7 @@ public sealed class SharedMemoryProcessTests(ITestOutputHelper output)
             Assert.Equal("over shared memory?"u8.ToArray(), hello.ToArray());
         }
 
-        Assert.True(RingsMapped() > 0, "the client reaches the peer over a ring");
+        Assert.True(RingMappings.Count() > 0, "the client reaches the peer over a ring");
 
         // Requests the child never answers (first byte 0xFF), then, with the child frozen, one whose
         // frame fills the ring and waits half-way for a reader that will never come back.
@@ -64,7 +61,7 @@ public sealed class SharedMemoryProcessTests(ITestOutputHelper output)
 
         // The connection's mapping and descriptors are gone from this process, and nothing was ever
         // made in /dev/shm (the kernel frees a memfd's pages with its last mapping).
-        await Eventually.TrueAsync(() => RingsMapped() == 0 && RingDescriptors() == 0, "the ring is unmapped and no descriptor of it is left");
+        await Eventually.TrueAsync(() => RingMappings.Count() == 0 && RingDescriptors() == 0, "the ring is unmapped and no descriptor of it is left");
         Assert.Equal(shmBefore, Directory.GetFiles("/dev/shm"));
     }
 
@@ -95,17 +92,15 @@ public sealed class SharedMemoryProcessTests(ITestOutputHelper output)
         output.WriteLine($"{error.GetType().Name} after {took.TotalMilliseconds:0} ms: {error.Message}");
         Assert.IsType<ConnectionLostException>(error);
         Assert.True(took < TimeSpan.FromSeconds(10), $"the writer was held {took}");
-        await Eventually.TrueAsync(() => client.OutboundConnections == 0 && RingsMapped() == 0, "the connection is closed and its ring unmapped");
+        await Eventually.TrueAsync(() => client.OutboundConnections == 0 && RingMappings.Count() == 0, "the connection is closed and its ring unmapped");
         await Task.Factory.StartNew(frozen.Continue, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
-
-    private static int RingsMapped() => File.ReadAllLines("/proc/self/maps").Count(l => l.Contains(RingName, StringComparison.Ordinal));
 
     private static int RingDescriptors() => Directory.EnumerateFileSystemEntries("/proc/self/fd").Count(fd =>
     {
         try
         {
-            return new FileInfo(fd).LinkTarget?.Contains(RingName, StringComparison.Ordinal) == true;
+            return new FileInfo(fd).LinkTarget?.Contains(RingMappings.RingName, StringComparison.Ordinal) == true;
         }
         catch (IOException)
         {

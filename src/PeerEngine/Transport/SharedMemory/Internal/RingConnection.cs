@@ -41,7 +41,8 @@ internal sealed partial class RingConnection : TransportConnection
         _spinTicks = (long)(spin.TotalSeconds * Stopwatch.Frequency);
         _logger = pipes.Settings.Logger;
         LocalEndPoint = socket.LocalEndPoint;
-        RemoteEndPoint = socket.RemoteEndPoint ?? socket.LocalEndPoint;
+        // The dialler's end of a Unix socket has no name: the accepting side names the ring by its setup socket.
+        RemoteEndPoint = socket.RemoteEndPoint is UnixDomainSocketEndPoint { } remote && remote.ToString().Length > 0 ? remote : socket.LocalEndPoint;
     }
 
     public override PipeReader Input => _received.Reader;
