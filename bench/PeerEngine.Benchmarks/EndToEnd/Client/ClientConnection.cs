@@ -5,20 +5,45 @@ using System.Net.Security;
 using System.Net.Sockets;
 using HdrHistogram;
 using PeerEngine.Framing;
+using PeerEngine.Transport;
+using PeerEngine.Transport.SharedMemory;
+using PeerEngine.Transport.Sockets;
 
 namespace PeerEngine.Benchmarks.EndToEnd.Client;
+
+/// <summary>What the client speaks under the protocol.</summary>
+internal enum ClientRoute
+{
+    /// <summary>Plain bytes on a TCP or Unix socket.</summary>
+    Socket,
+
+    /// <summary>Mutual TLS 1.3 over TCP, with the certificates of <see cref="TlsFiles"/>.</summary>
+    Tls,
+
+    /// <summary>
+    /// PeerEngine's shared-memory rings: no other implementation of them exists, so the client takes
+    /// the engine's transport (and nothing above it) to move its bytes.
+    /// </summary>
+    SharedMemory,
+}
 
 /// <summary>
 /// One connection of the load client, closed loop: keeps <c>depth</c> requests in flight, sends the
 /// replacements of all the responses one receive returned with one send, and checks every response
 /// byte for byte against the request it answers.
 /// </summary>
-internal sealed class ClientConnection : IDisposable
+internal sealed class ClientConnection : IAsyncDisposable
 {
     private static readonly byte[] HelloFrame = EchoWire.Hello("e2e-client");
 
+    private static readonly TransportSettings RingSettings = new();
+
     private readonly Socket _socket;
-    private SslStream? _tls;
+
+    // Under TLS the SslStream both ways; over shared memory the ring connection's pipes as streams.
+    private Stream? _reads;
+    private Stream? _writes;
+    private TransportConnection? _ring;
     private readonly int _depth;
     private readonly int _payloadLength;
     private readonly int _frameLength;
@@ -64,8 +89,7 @@ internal sealed class ClientConnection : IDisposable
     /// <summary>Responses received and checked since the last <see cref="Reset"/>.</summary>
     public long Completed { get; private set; }
 
-    /// <param name="tls">TLS 1.3 options when the server speaks TLS; <see langword="null"/> for plain bytes.</param>
-    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, SslClientAuthenticationOptions? tls, int depth, int payloadLength, int seed)
+    public static async Task<ClientConnection> ConnectAsync(EndPoint endPoint, ClientRoute route, int depth, int payloadLength, int seed)
     {
         Socket socket = endPoint is UnixDomainSocketEndPoint
             ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
@@ -73,11 +97,24 @@ internal sealed class ClientConnection : IDisposable
         var connection = new ClientConnection(socket, depth, payloadLength, seed);
         try
         {
-            await socket.ConnectAsync(endPoint).ConfigureAwait(false);
-            if (tls is not null)
+            switch (route)
             {
-                connection._tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
-                await connection._tls.AuthenticateAsClientAsync(tls).ConfigureAwait(false);
+                case ClientRoute.SharedMemory:
+                    // The socket stays unused: the transport dials the setup socket itself.
+                    var rings = new SharedMemoryTransport(SocketTransport.Factory(RingSettings), RingSettings, new PeerSharedMemoryOptions { FallBackToUnixSocket = false });
+                    connection._ring = await rings.ConnectAsync(endPoint).ConfigureAwait(false);
+                    connection._reads = connection._ring.Input.AsStream();
+                    connection._writes = connection._ring.Output.AsStream();
+                    break;
+                case ClientRoute.Tls:
+                    await socket.ConnectAsync(endPoint).ConfigureAwait(false);
+                    var tls = new SslStream(new NetworkStream(socket, ownsSocket: false));
+                    connection._reads = connection._writes = tls;
+                    await tls.AuthenticateAsClientAsync(TlsFiles.Client(TlsFiles.Folder)).ConfigureAwait(false);
+                    break;
+                default:
+                    await socket.ConnectAsync(endPoint).ConfigureAwait(false);
+                    break;
             }
 
             await connection.SendAllAsync(HelloFrame).ConfigureAwait(false);
@@ -86,7 +123,7 @@ internal sealed class ClientConnection : IDisposable
         }
         catch
         {
-            connection.Dispose();
+            await connection.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
@@ -157,15 +194,21 @@ internal sealed class ClientConnection : IDisposable
         }
     }
 
-    public void Dispose()
+    public async ValueTask DisposeAsync()
     {
-        _tls?.Dispose();
+        if (_ring is not null)
+        {
+            await _ring.DiscardAsync().ConfigureAwait(false);
+        }
+
+        _reads?.Dispose();
+        _writes?.Dispose();
         _socket.Dispose();
     }
 
-    private ValueTask<int> ReceiveAsync() => _tls is null
+    private ValueTask<int> ReceiveAsync() => _reads is null
         ? _socket.ReceiveAsync(_receive.AsMemory(_filled), SocketFlags.None)
-        : _tls.ReadAsync(_receive.AsMemory(_filled));
+        : _reads.ReadAsync(_receive.AsMemory(_filled));
 
     private async Task ReceiveHelloAsync()
     {
@@ -232,9 +275,9 @@ internal sealed class ClientConnection : IDisposable
 
     private async ValueTask<int> SendAllAsync(ReadOnlyMemory<byte> bytes)
     {
-        if (_tls is not null)
+        if (_writes is not null)
         {
-            await _tls.WriteAsync(bytes).ConfigureAwait(false);
+            await _writes.WriteAsync(bytes).ConfigureAwait(false);
             return bytes.Length;
         }
 

@@ -35,9 +35,9 @@ internal static class ClientProcess
 
             try
             {
-                (EndPoint endPoint, bool tls) = ParseEndPoint(words[1]);
+                (EndPoint endPoint, ClientRoute route) = ParseEndPoint(words[1]);
                 int[] n = words[2..].Select(w => int.Parse(w, CultureInfo.InvariantCulture)).ToArray();
-                Console.WriteLine(await RunScenarioAsync(endPoint, tls ? TlsFiles.Client(TlsFiles.Folder) : null, n[0], n[1], n[2], n[3], n[4]).ConfigureAwait(false));
+                Console.WriteLine(await RunScenarioAsync(endPoint, route, n[0], n[1], n[2], n[3], n[4]).ConfigureAwait(false));
             }
             catch (Exception e) when (e is SocketException or IOException or AuthenticationException or InvalidDataException or FormatException or TimeoutException)
             {
@@ -48,20 +48,24 @@ internal static class ClientProcess
         return 0;
     }
 
-    /// <summary><c>unix:PATH</c>, <c>tcp:HOST:PORT</c>, or <c>tls:HOST:PORT</c> (TLS over TCP).</summary>
-    public static (EndPoint EndPoint, bool Tls) ParseEndPoint(string text) =>
-        text.StartsWith("unix:", StringComparison.Ordinal) ? (new UnixDomainSocketEndPoint(text["unix:".Length..]), false)
-        : text.StartsWith("tls:", StringComparison.Ordinal) ? (IPEndPoint.Parse(text["tls:".Length..]), true)
-        : (IPEndPoint.Parse(text["tcp:".Length..]), false);
+    /// <summary>
+    /// <c>unix:PATH</c>, <c>tcp:HOST:PORT</c>, <c>tls:HOST:PORT</c> (TLS over TCP), or <c>shm:PATH</c>
+    /// (PeerEngine's shared-memory rings, set up over the Unix socket PATH).
+    /// </summary>
+    public static (EndPoint EndPoint, ClientRoute Route) ParseEndPoint(string text) =>
+        text.StartsWith("unix:", StringComparison.Ordinal) ? (new UnixDomainSocketEndPoint(text["unix:".Length..]), ClientRoute.Socket)
+        : text.StartsWith("shm:", StringComparison.Ordinal) ? (new UnixDomainSocketEndPoint(text["shm:".Length..]), ClientRoute.SharedMemory)
+        : text.StartsWith("tls:", StringComparison.Ordinal) ? (IPEndPoint.Parse(text["tls:".Length..]), ClientRoute.Tls)
+        : (IPEndPoint.Parse(text["tcp:".Length..]), ClientRoute.Socket);
 
-    private static async Task<string> RunScenarioAsync(EndPoint endPoint, SslClientAuthenticationOptions? tls, int connections, int depth, int payload, int warmupMs, int measureMs)
+    private static async Task<string> RunScenarioAsync(EndPoint endPoint, ClientRoute route, int connections, int depth, int payload, int warmupMs, int measureMs)
     {
         var open = new ClientConnection[connections];
         try
         {
             for (int i = 0; i < connections; i++)
             {
-                open[i] = await ClientConnection.ConnectAsync(endPoint, tls, depth, payload, seed: i).WaitAsync(Patience).ConfigureAwait(false);
+                open[i] = await ClientConnection.ConnectAsync(endPoint, route, depth, payload, seed: i).WaitAsync(Patience).ConfigureAwait(false);
             }
 
             await LoadAsync(open, warmupMs).ConfigureAwait(false);
@@ -95,7 +99,10 @@ internal static class ClientProcess
         {
             foreach (ClientConnection? connection in open)
             {
-                connection?.Dispose();
+                if (connection is not null)
+                {
+                    await connection.DisposeAsync().ConfigureAwait(false);
+                }
             }
         }
     }

@@ -55,10 +55,28 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     public bool IsTls => Stack == "peerengine-tls";
 }
 
-/// <summary>What the client connects to: a server and which of its endpoints.</summary>
-internal sealed record Target(ServerSpec Server, bool Unix)
+/// <summary>How the client reaches a server.</summary>
+internal enum Route
 {
-    public string Label => (Unix ? Server.Stack + " unix" : Server.Stack) + $" ({Server.Settings})";
+    Tcp,
+    UnixSocket,
+
+    /// <summary>The rings of the PeerEngine transport, set up over the server's Unix socket.</summary>
+    SharedMemory,
+}
+
+/// <summary>What the client connects to: a server and which of its endpoints.</summary>
+internal sealed record Target(ServerSpec Server, Route Route = Route.Tcp)
+{
+    public string Label => $"{Name} ({Server.Settings})";
+
+    /// <summary>The stack and the route, as <c>--stacks</c> names it: <c>peerengine-unix</c>, <c>peerengine-shm</c>.</summary>
+    public string Name => Route switch
+    {
+        Route.UnixSocket => Server.Stack + "-unix",
+        Route.SharedMemory => Server.Stack + "-shm",
+        _ => Server.Stack,
+    };
 
     public bool IsPeerEngine => Server.Stack.StartsWith("peerengine", StringComparison.Ordinal);
 
@@ -76,19 +94,20 @@ internal sealed record Target(ServerSpec Server, bool Unix)
             foreach (string stack in new[] { "plain", "kestrel", "dotnetty", "peerengine" })
             {
                 var server = new ServerSpec(stack, settings, environment);
-                targets.Add(new Target(server, Unix: false));
+                targets.Add(new Target(server));
                 if (stack == "peerengine")
                 {
-                    targets.Add(new Target(server, Unix: true));
-                    targets.Add(new Target(server with { Stack = "peerengine-tls" }, Unix: false));
+                    targets.Add(new Target(server, Route.UnixSocket));
+                    targets.Add(new Target(server, Route.SharedMemory));
+                    targets.Add(new Target(server with { Stack = "peerengine-tls" }));
                 }
             }
         }
 
-        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
-        targets.Add(new Target(new ServerSpec("peerengine-tls", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool), Unix: false));
-        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.InlineCompletions, ServerSpec.Inline), Unix: false));
-        targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline), Unix: false));
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool)));
+        targets.Add(new Target(new ServerSpec("peerengine-tls", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool)));
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.InlineCompletions, ServerSpec.Inline)));
+        targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline)));
         return targets;
     }
 }

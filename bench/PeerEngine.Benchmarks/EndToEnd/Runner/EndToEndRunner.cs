@@ -88,7 +88,7 @@ internal sealed class EndToEndRunner
                     foreach (Target target in targets)
                     {
                         (ChildProcess server, string tcp, string? unix) = servers[target.Server];
-                        _ = Measure(client, server, target.Unix ? unix! : tcp, scenario, measureMs: 500);
+                        _ = Measure(client, server, EndPointOf(target, tcp, unix), scenario, measureMs: 500);
                     }
                 }
             }
@@ -102,7 +102,7 @@ internal sealed class EndToEndRunner
                     {
                         Target target = targets[(i + round) % targets.Count];
                         (ChildProcess server, string tcp, string? unix) = servers[target.Server];
-                        string endPoint = target.Unix ? unix! : tcp;
+                        string endPoint = EndPointOf(target, tcp, unix);
                         Measurement measurement = Measure(client, server, endPoint, scenario, _options.MeasureMs);
                         Console.Error.WriteLine(FormattableString.Invariant(
                             $"  round {round + 1} {scenario.Name,-16} {target.Label,-32} {measurement.RequestsPerSecond,10:F0} req/s p50 {measurement.P50,8:F1} µs p99 {measurement.P99,8:F1} µs {measurement.AllocatedPerRequest,8:F1} B/req {measurement.CpuPerRequest,6:F2} µs CPU/req, cores busy {measurement.ServerCores:F2} server {measurement.ClientCores:F2} client"));
@@ -221,7 +221,12 @@ internal sealed class EndToEndRunner
 
                 Measurement m = Median(runs);
                 Measurement? pe = PeerEngineFor(scenario, target);
-                string stack = target.Unix ? target.Server.Stack + " (Unix socket)" : target.Server.Stack;
+                string stack = target.Route switch
+                {
+                    Route.UnixSocket => target.Server.Stack + " (Unix socket)",
+                    Route.SharedMemory => target.Server.Stack + " (shared memory)",
+                    _ => target.Server.Stack,
+                };
                 text.Append(CultureInfo.InvariantCulture, $"| {stack} | {target.Server.Settings} | {m.RequestsPerSecond:F0} | {Ratio(pe?.RequestsPerSecond, m.RequestsPerSecond)} | {m.P50:F1} | {Ratio(m.P50, pe?.P50)} | {m.P99:F1} | {m.P999:F1} | {m.AllocatedPerRequest:F1} | {m.CpuPerRequest:F2} | {Ratio(m.CpuPerRequest, pe?.CpuPerRequest)} | {m.ServerCores:F2} | {m.ClientCores:F2} |");
                 if (latency)
                 {
@@ -235,10 +240,18 @@ internal sealed class EndToEndRunner
         return text.ToString();
     }
 
+    /// <summary>The client's endpoint for the route: <c>tcp:</c>/<c>tls:HOST:PORT</c>, <c>unix:PATH</c>, <c>shm:PATH</c> (rings set up over the Unix socket).</summary>
+    private static string EndPointOf(Target target, string tcp, string? unix) => target.Route switch
+    {
+        Route.UnixSocket => unix!,
+        Route.SharedMemory => "shm:" + unix!["unix:".Length..],
+        _ => tcp,
+    };
+
     private Measurement? PeerEngineFor(Scenario scenario, Target target)
     {
         string settings = target.Server.Settings is ServerSpec.LowLatency or ServerSpec.LargerPool or ServerSpec.InlineCompletions ? ServerSpec.Tuned : target.Server.Settings;
-        return _results.FirstOrDefault(r => r.Key.Item1 == scenario && r.Key.Item2.Server.Stack == "peerengine" && !r.Key.Item2.Unix && r.Key.Item2.Server.Settings == settings).Value is { } runs
+        return _results.FirstOrDefault(r => r.Key.Item1 == scenario && r.Key.Item2.Server.Stack == "peerengine" && r.Key.Item2.Route == Route.Tcp && r.Key.Item2.Server.Settings == settings).Value is { } runs
             ? Median(runs)
             : null;
     }

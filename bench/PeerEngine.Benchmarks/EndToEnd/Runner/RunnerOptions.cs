@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public const string Usage =
         "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,lowlat] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
+        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-shm,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 
@@ -89,7 +89,6 @@ internal sealed class RunnerOptions
             ServerSpec.InlineCompletions => "inline",
             _ => "lowlat",
         };
-        string stack = target.Unix ? "peerengine-unix" : target.Server.Stack;
-        return (Settings is null || Settings.Contains(settings)) && (Stacks is null || Stacks.Contains(stack));
+        return (Settings is null || Settings.Contains(settings)) && (Stacks is null || Stacks.Contains(target.Name));
     }
 }

@@ -60,7 +60,8 @@ internal sealed class Doorbell : IDisposable
         {
             while (true)
             {
-                int count = await _socket.ReceiveAsync(_received, SocketFlags.None).ConfigureAwait(false);
+                // The Memory overload: a pooled ValueTask, where the array overload makes a Task per bell.
+                int count = await _socket.ReceiveAsync(_received.AsMemory(), SocketFlags.None).ConfigureAwait(false);
                 if (count == 0)
                 {
                     break;

@@ -1,4 +1,5 @@
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace PeerEngine.Transport.SharedMemory.Internal;
 
@@ -82,6 +83,8 @@ internal sealed partial class RingConnection
     /// sleeps and waits for a bell. True when there may be bytes (or a corrupt ring) to look at;
     /// false when the stream may have ended (the producer closed, the peer is gone, or this side aborted).
     /// </summary>
+    // Pooled: a connection whose peer pauses between messages waits once per message, and a wait must not allocate.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> WaitForDataAsync()
     {
         while (true)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.CompilerServices;
 
 namespace PeerEngine.Transport.SharedMemory.Internal;
 
@@ -92,6 +93,8 @@ internal sealed partial class RingConnection
     /// stops reading holds the writer until the protocol's keep-alive timeout or drain gives up on it.
     /// </summary>
     /// <exception cref="ConnectionResetException">The peer is gone or this side aborted.</exception>
+    // Pooled: a writer ahead of its reader waits once per full ring, and a wait must not allocate.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask WaitForRoomAsync()
     {
         while (true)
