@@ -42,6 +42,19 @@ public sealed class PeerSharedMemoryOptions
     public bool FallBackToUnixSocket { get; set; } = true;
 
     /// <summary>
+    /// How long a process that connected to the setup socket has to send its setup message before it
+    /// is dropped (logged, event 121): one that connects and says nothing holds a setup slot only this
+    /// long. Default 5 s.
+    /// </summary>
+    public TimeSpan SetupTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Setups a listener runs at once; further diallers wait in the socket's backlog until one ends.
+    /// Bounds what connecting and never finishing can hold. Default 64.
+    /// </summary>
+    public int MaxSetupsInProgress { get; set; } = 64;
+
+    /// <summary>
     /// Whether the node listening on Unix socket <paramref name="unixSocketPath"/> offers shared memory
     /// on this system: its setup socket, the same path with <c>.shm</c> appended, exists.
     /// </summary>
@@ -62,6 +75,16 @@ public sealed class PeerSharedMemoryOptions
         if (SpinDuration < TimeSpan.Zero || SpinDuration > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentException($"Option {nameof(SpinDuration)} must be 0 to 1 s, not {SpinDuration}.", nameof(SpinDuration));
+        }
+
+        if (SetupTimeout <= TimeSpan.Zero || SetupTimeout > TimeSpan.FromMinutes(5))
+        {
+            throw new ArgumentException($"Option {nameof(SetupTimeout)} must be above 0 and at most 5 minutes, not {SetupTimeout}.", nameof(SetupTimeout));
+        }
+
+        if (MaxSetupsInProgress is < 1 or > 10_000)
+        {
+            throw new ArgumentException($"Option {nameof(MaxSetupsInProgress)} must be 1 to 10000, not {MaxSetupsInProgress}.", nameof(MaxSetupsInProgress));
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Net.Sockets;
 using PeerEngine.Buffers;
 using PeerEngine.Connections;
 using PeerEngine.Tests.Support;
@@ -196,6 +198,47 @@ public sealed class SharedMemoryConversationTests
         await using var dialler = new ConnectionHarness(transport: Rings(ringSize: 1024 * 1024));
 
         await Assert.ThrowsAnyAsync<IOException>(() => dialler.ConnectAsync(listener.EndPoint));
+    }
+
+    [Fact]
+    public async Task Diallers_that_connect_and_say_nothing_hold_the_setup_slots_only_until_the_setup_timeout()
+    {
+        var limits = new PeerSharedMemoryOptions { SetupTimeout = TimeSpan.FromMilliseconds(300), MaxSetupsInProgress = 2, FallBackToUnixSocket = false };
+        await using var listening = new ConnectionHarness(transport: settings => new SharedMemoryTransport(new SocketTransport(settings), settings, limits));
+        PeerListener listener = listening.Listen(Handlers.Echo, unix: true);
+        var setup = new UnixDomainSocketEndPoint(SharedMemoryTransport.SetupPath(listener.EndPoint.ToString()!));
+        using var silent1 = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        using var silent2 = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await silent1.ConnectAsync(setup);
+        await silent2.ConnectAsync(setup);
+        await using var dialler = new ConnectionHarness(transport: Rings());
+
+        // Both slots are held: the third setup waits in the backlog until the silent ones time out.
+        long started = Stopwatch.GetTimestamp();
+        PeerConnection client = await dialler.ConnectAsync(listener.EndPoint);
+        TimeSpan waited = Stopwatch.GetElapsedTime(started);
+
+        Assert.EndsWith(".shm", client.RemoteEndPoint!.ToString(), StringComparison.Ordinal);
+        Assert.True(waited >= TimeSpan.FromMilliseconds(250), $"the third setup began after {waited.TotalMilliseconds:0} ms, with both slots held");
+        Assert.True(waited < TimeSpan.FromSeconds(4), $"the third setup waited {waited.TotalMilliseconds:0} ms: the silent diallers were held past their 300 ms");
+        byte[] buffer = new byte[1];
+        Assert.Equal(0, await silent1.ReceiveAsync(buffer, SocketFlags.None));
+        Assert.Equal(0, await silent2.ReceiveAsync(buffer, SocketFlags.None));
+    }
+
+    [Theory]
+    [InlineData(0, 64)]
+    [InlineData(-1, 64)]
+    [InlineData(301_000, 64)]
+    [InlineData(5_000, 0)]
+    [InlineData(5_000, 10_001)]
+    public void Setup_limits_out_of_range_are_refused_naming_the_option(int timeoutMs, int maxSetups)
+    {
+        var options = new PeerSharedMemoryOptions { SetupTimeout = TimeSpan.FromMilliseconds(timeoutMs), MaxSetupsInProgress = maxSetups };
+
+        var error = Assert.Throws<ArgumentException>(options.Validate);
+
+        Assert.Contains(maxSetups is 64 ? nameof(PeerSharedMemoryOptions.SetupTimeout) : nameof(PeerSharedMemoryOptions.MaxSetupsInProgress), error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -15,12 +15,6 @@ namespace PeerEngine.Transport.SharedMemory.Internal;
 /// </summary>
 internal sealed class SharedMemoryListener : IConnectionListener
 {
-    /// <summary>How long a dialler has to send its setup message once connected.</summary>
-    public static readonly TimeSpan SetupTimeout = TimeSpan.FromSeconds(5);
-
-    /// <summary>Setups in progress at once; more wait in the socket's backlog.</summary>
-    public const int MaxSetupsInProgress = 64;
-
     private readonly IConnectionListener _plain;
     private readonly Socket _setup;
     private readonly string _setupPath;
@@ -29,7 +23,7 @@ internal sealed class SharedMemoryListener : IConnectionListener
     private readonly ILogger _logger;
     private readonly Channel<TransportConnection> _accepted = Channel.CreateUnbounded<TransportConnection>(new UnboundedChannelOptions { SingleReader = true });
     private readonly CancellationTokenSource _disposed = new();
-    private readonly SemaphoreSlim _setups = new(MaxSetupsInProgress);
+    private readonly SemaphoreSlim _setups;
     private readonly Task _acceptingPlain;
     private readonly Task _acceptingSetups;
 
@@ -41,6 +35,7 @@ internal sealed class SharedMemoryListener : IConnectionListener
         _pipes = pipes;
         _options = options;
         _logger = pipes.Settings.Logger;
+        _setups = new SemaphoreSlim(options.MaxSetupsInProgress);
         using (ExecutionContext.SuppressFlow())
         {
             _acceptingPlain = AcceptPlainAsync();
@@ -139,7 +134,7 @@ internal sealed class SharedMemoryListener : IConnectionListener
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
-            deadline.CancelAfter(SetupTimeout);
+            deadline.CancelAfter(_options.SetupTimeout);
             (SharedMapping? mapping, string? problem) = await SetupExchange.AcceptAsync(accepted, _options.RingSize, deadline.Token).ConfigureAwait(false);
             if (mapping is null)
             {
@@ -156,7 +151,7 @@ internal sealed class SharedMemoryListener : IConnectionListener
         {
             if (!_disposed.IsCancellationRequested)
             {
-                PeerEngineLog.SharedMemorySetupRefused(_logger, _setupPath, e is OperationCanceledException ? $"no setup message within {SetupTimeout.TotalSeconds:0} s" : e.Message);
+                PeerEngineLog.SharedMemorySetupRefused(_logger, _setupPath, e is OperationCanceledException ? $"no setup message within {_options.SetupTimeout.TotalSeconds:0.###} s" : e.Message);
             }
 
             accepted.Dispose();
