@@ -101,7 +101,9 @@ internal sealed class ClientConnection : IAsyncDisposable
             {
                 case ClientRoute.SharedMemory:
                     // The socket stays unused: the transport dials the setup socket itself.
-                    var rings = new SharedMemoryTransport(SocketTransport.Factory(RingSettings), RingSettings, new PeerSharedMemoryOptions { FallBackToUnixSocket = false });
+                    var ringOptions = new PeerSharedMemoryOptions { FallBackToUnixSocket = false };
+                    ringOptions.SpinDuration = RingSpin.FromEnvironment(ringOptions.SpinDuration);
+                    var rings = new SharedMemoryTransport(SocketTransport.Factory(RingSettings), RingSettings, ringOptions);
                     connection._ring = await rings.ConnectAsync(endPoint).ConfigureAwait(false);
                     connection._reads = connection._ring.Input.AsStream();
                     connection._writes = connection._ring.Output.AsStream();

@@ -60,6 +60,11 @@ internal sealed class EndToEndRunner
                     environment["E2E_ALLOCATION_TYPES"] = "1";
                 }
 
+                if (_options.RingSpinMicroseconds is { } serverSpin)
+                {
+                    environment[RingSpin.Variable] = serverSpin.ToString(CultureInfo.InvariantCulture);
+                }
+
                 ChildProcess process = ChildProcess.Start(ServerCore, environment, "serve", spec.Stack);
                 servers[spec] = (process, null!, null);
                 string ready = process.Expect("READY");
@@ -74,6 +79,11 @@ internal sealed class EndToEndRunner
             if (tlsFolder is not null)
             {
                 clientEnvironment[TlsFiles.Variable] = tlsFolder;
+            }
+
+            if (_options.RingSpinMicroseconds is { } clientSpin)
+            {
+                clientEnvironment[RingSpin.Variable] = clientSpin.ToString(CultureInfo.InvariantCulture);
             }
 
             client = ChildProcess.Start(ClientCore, clientEnvironment, "client");

@@ -7,7 +7,7 @@ internal sealed class RunnerOptions
 {
     public const string Usage =
         "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,lowlat] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-shm,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--allocation-types] [--out FILE]";
+        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-shm,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--ring-spin-us N] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 
@@ -24,6 +24,9 @@ internal sealed class RunnerOptions
     public string[]? Scenarios { get; private set; }
 
     public string? Output { get; private set; }
+
+    /// <summary>The shared-memory rings' spin budget on both sides, in µs; <see langword="null"/> for the default.</summary>
+    public int? RingSpinMicroseconds { get; private set; }
 
     /// <summary>Servers sample their allocations by type (slower) and print them after each run.</summary>
     public bool AllocationTypes { get; private set; }
@@ -64,6 +67,9 @@ internal sealed class RunnerOptions
                     break;
                 case "--no-sockperf":
                     options.Sockperf = false;
+                    break;
+                case "--ring-spin-us":
+                    options.RingSpinMicroseconds = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
                 case "--allocation-types":
                     options.AllocationTypes = true;

@@ -28,6 +28,7 @@ internal sealed class PeerEngineServer : IEchoServer
     public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency, PeerTlsOptions? tls = null)
     {
         var options = new PeerNodeOptions { NodeId = TlsFiles.ServerId, UnixSocketPath = unixSocketPath, Discover = false, Tls = tls };
+        options.SharedMemory.SpinDuration = RingSpin.FromEnvironment(options.SharedMemory.SpinDuration);
         options.Connections.InlineHandlers = lowLatency;
         var node = new PeerNode(options) { RequestHandler = EchoHandler.Echo };
         await node.StartAsync().ConfigureAwait(false);
