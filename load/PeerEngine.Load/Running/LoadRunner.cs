@@ -146,7 +146,7 @@ internal sealed class LoadRunner
 
         ThresholdResult[] thresholds = [.. scenarios.SelectMany((s, i) => Threshold.EvaluateAll([.. _scenarios[i].Thresholds, .. Thresholds], s))];
 
-        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent, CpuUser(), Environment.ProcessorCount);
         return new LoadResult
         {
             Run = new RunInfo
@@ -188,7 +188,7 @@ internal sealed class LoadRunner
     {
         // Measured runs are sampled (and may be aborted); warm-ups are not.
         CancellationToken dispatch = watch?.Token ?? cancellationToken;
-        using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
+        using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc, start);
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
         OpenModelDriver? open = plan.Model == LoadModel.Open
             ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
@@ -294,6 +294,13 @@ internal sealed class LoadRunner
         double seconds = Time.GetElapsedTime(start).TotalSeconds;
         Sample(scenario, plan, recorder, seconds);
         return seconds;
+    }
+
+    /// <summary>Whose CPU the run's figure is: this process, by name and id, and what runs in it.</summary>
+    private static string CpuUser()
+    {
+        using var self = Process.GetCurrentProcess();
+        return $"the load tool's process ({self.ProcessName}, pid {Environment.ProcessId}: the generator, and the target when embedded)";
     }
 
     private string GeneratorFailure(ScenarioProps scenario, long start, Exception error) =>

@@ -29,7 +29,8 @@ internal static class ResultMerge
         // and its histogram is not kept, so the worst one stands for the generator.
         LatencySummary hiccups = workers.Select(w => w.Health.Hiccups).MaxBy(h => h.Max)!;
         double cpuPercent = Math.Round(workers.Sum(w => w.Health.CpuPercent), 1);
-        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccups, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(
+            scenarios, hiccups, cpuPercent, $"the {workers.Count} worker processes together", workers[0].Health.ProcessorCount);
         return new LoadResult
         {
             Run = run with
