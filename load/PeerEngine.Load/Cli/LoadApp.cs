@@ -155,7 +155,8 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
     {
         ScenarioProps[] scenarios = [.. settings.Scenarios.Select(name =>
         {
-            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoints, settings.PayloadBytes, settings.Connections, targetInProcess: settings.Target.Kind == TargetKind.Embedded);
+            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(
+                    name, endPoints, settings.PayloadBytes, settings.Connections, targetInProcess: settings.Target.Kind == TargetKind.Embedded, settings.Reconnect);
             return scenario with
             {
                 Simulations = simulations,

@@ -57,6 +57,20 @@ internal static class LoadCommand
         {
             Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
         };
+        var reconnectBackoff = new Option<string>("--reconnect-backoff")
+        {
+            Description = "After a lost connection, the wait before dialling the target again; it doubles with each failed dial. Calls meanwhile fail at once (an outage shows as errors, then recovery).",
+            DefaultValueFactory = _ => "50ms",
+        };
+        var maxReconnectBackoff = new Option<string>("--max-reconnect-backoff")
+        {
+            Description = "The longest wait between dials of a target that stays away.",
+            DefaultValueFactory = _ => "2s",
+        };
+        var metricsPort = new Option<int>("--metrics-port")
+        {
+            Description = "Serve live Prometheus metrics on http://127.0.0.1:PORT/metrics during the run (calls ok, failed and planned per scenario, response-time histograms). 0: none.",
+        };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
         var noLive = new Option<bool>("--no-live")
         {
@@ -88,6 +102,7 @@ internal static class LoadCommand
         {
             target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
             reportFolder, reportFormat, threshold, abortWhen, findMax, searchStep, searchStart, timing, quiet, noLive, workers, config,
+            reconnectBackoff, maxReconnectBackoff, metricsPort,
         })
         {
             // Recursive: a worker takes the run's own arguments after its role.
@@ -220,6 +235,14 @@ internal static class LoadCommand
                 throw new UsageException($"worker {role.Index} of {role.Count} is not a share.");
             }
 
+            int port = parse.GetValue(metricsPort);
+            if (port is < 0 or > 65535 || (port > 0 && processes > 0))
+            {
+                throw new UsageException(port > 0 && processes > 0
+                    ? "--metrics-port serves this process's calls; it does not combine with --workers."
+                    : $"--metrics-port {port} is not a port (1 to 65535, or 0 for none).");
+            }
+
             return new LoadSettings
             {
                 Target = address,
@@ -229,6 +252,10 @@ internal static class LoadCommand
                 PayloadBytes = bytes,
                 Connections = links,
                 MaxConcurrency = cap,
+                Reconnect = Reconnect.Create(
+                    DurationSyntax.Parse(parse.GetValue(reconnectBackoff)!, "--reconnect-backoff"),
+                    DurationSyntax.Parse(parse.GetValue(maxReconnectBackoff)!, "--max-reconnect-backoff")),
+                MetricsPort = port,
                 Percentiles = ParsePercentiles(parse.GetValue(percentiles)!),
                 ReportingInterval = Positive(DurationSyntax.Parse(parse.GetValue(interval)!, "--interval"), "--interval"),
                 ReportFolder = parse.GetValue(reportFolder)!,

@@ -19,9 +19,9 @@ internal sealed record ErrorTally(string Code, string? Exception, long Count, st
 
     /// <summary>The first and last occurrence as a reader takes them: <c>2.1 s – 4.9 s</c>.</summary>
     [JsonIgnore]
-    public string Span => FirstSeconds == LastSeconds
-        ? Seconds(FirstSeconds)
-        : $"{Seconds(FirstSeconds)} – {Seconds(LastSeconds)}";
+    public string Span => Seconds(FirstSeconds) is var first && Seconds(LastSeconds) is var last && first != last
+        ? $"{first} – {last}"
+        : first;
 
     /// <summary>Both tallies of one kind as one: counts added, the earliest first, the latest last, the first's sample.</summary>
     public ErrorTally Merge(ErrorTally other) => this with
