@@ -66,6 +66,9 @@ internal sealed class ScenarioRecorder : IDisposable
         _logWriter.Write(startedUtc.UtcDateTime);
     }
 
+    /// <summary>Told each successful call's response time in microseconds, as it is recorded (the live export); null for none.</summary>
+    public Action<long>? ResponseObserver { get; init; }
+
     public long Completed => Interlocked.Read(ref _ok) + Interlocked.Read(ref _fail);
 
     public IReadOnlyList<IntervalStats> Intervals => _intervals;
@@ -84,6 +87,7 @@ internal sealed class ScenarioRecorder : IDisposable
             Interlocked.Increment(ref _ok);
             _response.RecordValue(responseMicros);
             _service.RecordValue(Micros(ended - started));
+            ResponseObserver?.Invoke(responseMicros);
             return;
         }
 
