@@ -133,7 +133,7 @@ internal sealed class ScenarioRecorder : IDisposable
             OkRps = Math.Round((now.Ok - _sampled.Ok) / seconds, 3),
             FailRps = Math.Round((now.Fail - _sampled.Fail) / seconds, 3),
             Planned = Math.Round(planned, 3),
-        }.WithLatencies(interval[0]);
+        }.WithLatencies(interval[0]).WithStartLag(interval.First(h => h.Tag == HistogramLogTags.StartLag));
         _sampled = now;
         _lastSampleSeconds = endSeconds;
         _intervals.Add(stats);

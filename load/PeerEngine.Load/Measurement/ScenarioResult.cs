@@ -69,6 +69,9 @@ internal sealed record ScenarioResult
 
     public required IReadOnlyList<IntervalStats> Intervals { get; init; }
 
+    /// <summary>The response time of successful calls in 1-2-5 buckets, for the histogram chart.</summary>
+    public IReadOnlyList<LatencyBucket> ResponseBuckets { get; init; } = [];
+
     /// <summary>The percentile spectrum of response and service time, for the distribution chart.</summary>
     public required IReadOnlyList<SpectrumPoint> Spectrum { get; init; }
 

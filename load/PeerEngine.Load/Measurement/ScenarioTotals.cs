@@ -100,6 +100,7 @@ internal sealed class ScenarioTotals
             Errors = [.. Errors.Values.OrderByDescending(e => e.Count).ThenBy(e => e.FirstSeconds).ThenBy(e => e.Code, StringComparer.Ordinal)],
             Intervals = [.. intervals],
             Spectrum = Spectrum(),
+            ResponseBuckets = LatencyBucket.Of(Response),
             Notes = header.Notes,
             HistogramLog = histogramLog,
         };

@@ -10,8 +10,8 @@ namespace PeerEngine.Load.Reports;
 /// <summary>
 /// One self-contained HTML page: inline CSS and SVG, no script and no network (our machines are
 /// offline, and NBomber's CDN-loaded page renders blank there). Per scenario: the summary, latency
-/// percentiles over time, throughput over time, the percentile spectrum (response vs service time)
-/// and the error table.
+/// percentiles over time, throughput, start lag and data transfer over time, the response-time
+/// histogram, the percentile spectrum (response vs service time) and the error table.
 /// </summary>
 internal static class HtmlReport
 {
@@ -35,7 +35,7 @@ internal static class HtmlReport
         .legend{display:flex;flex-wrap:wrap;gap:2px 14px;font-size:13px}.legend span{white-space:nowrap}svg.key{margin-right:5px;vertical-align:middle}
         svg.chart{display:block;width:100%;height:auto}
         svg text{font:10px system-ui,sans-serif;fill:#3b4252}svg .axis{font-size:11px;fill:#1d2330}
-        svg .grid{stroke:#e6e8ec}svg .frame{fill:none;stroke:#b8bec9}
+        svg .grid{stroke:#e6e8ec}svg rect.bar{opacity:.85}svg .frame{fill:none;stroke:#b8bec9}
         .note{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:6px 0}
         .note.invalid{background:#fdecea;border-left-color:#c62828}
         ul.problems li{color:#c62828}.note ul{margin:4px 0;padding-left:20px}code{background:#eef0f4;padding:1px 4px;border-radius:3px}
@@ -175,6 +175,27 @@ internal static class HtmlReport
 
         html.Append(throughput.Render());
 
+        // Start lag over time: when the generator (or the concurrency cap) fell behind, not just by how much overall.
+        html.Append(new SvgChart
+        {
+            Title = "Start lag over time (actual − intended start, per interval, log scale)",
+            XLabel = TimeAxis,
+            YLabel = "start lag",
+            LogY = true,
+            XFrom = 0,
+            FormatY = Units.Micros,
+        }
+            .Add("lag max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagMax))))
+            .Add("lag p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagP99))))
+            .Add("lag p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagP50))))
+            .Render());
+
+        html.Append(new SvgChart { Title = "Data transfer over time (payload bytes sent and received, per interval)", XLabel = TimeAxis, YLabel = "bytes/s", XFrom = 0, FormatY = v => Units.Bytes(v) + "/s" }
+            .Add("bytes/s", Palette[5], s.Intervals.Select(i => (i.EndSeconds, i.Bytes / Math.Max(i.Seconds, 1e-9))))
+            .Render());
+
+        html.Append(Histogram(failed is null ? s.ResponseBuckets : LatencyBucket.Of(failed), failuresOnly));
+
         // The spectrum's x axis counts nines: x = log10(1 / (1 − p)), so p90, p99, p99.9 are evenly spaced.
         long count = failed?.TotalCount ?? s.ResponseTime.Count;
         double Nines(double p) => p >= 100 ? Math.Log10(Math.Max(count, 10)) : Math.Log10(100 / (100 - p));
@@ -219,6 +240,26 @@ internal static class HtmlReport
         }
 
         html.Append("</table></div>");
+    }
+
+    /// <summary>An interval's start lag, or a gap when no call started in it.</summary>
+    private static double Started(IntervalStats i, long lag) => i.Ok + i.Fail == 0 ? double.NaN : lag;
+
+    /// <summary>Response time as bars of 1-2-5 buckets (NBomber's histogram), linear counts: the successful calls', or the failed calls' when every call failed.</summary>
+    private static string Histogram(IReadOnlyList<LatencyBucket> buckets, bool failuresOnly)
+    {
+        var chart = new SvgChart
+        {
+            Title = failuresOnly
+                ? "Response time histogram of failed calls (every call failed; whole run; each bar counts the calls up to its bound)"
+                : "Response time histogram (successful calls, whole run; each bar counts the calls up to its bound)",
+            XLabel = "response time, up to",
+            YLabel = "calls",
+            Bars = true,
+            FormatY = Units.Count,
+            XTicks = [.. buckets.Select((b, k) => ((double)k, "≤" + Units.Micros(b.UpToMicros)))],
+        };
+        return chart.Add("calls", Palette[0], buckets.Select((b, k) => ((double)k, (double)b.Count))).Render();
     }
 
     /// <summary>
