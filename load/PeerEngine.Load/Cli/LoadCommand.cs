@@ -44,11 +44,11 @@ internal static class LoadCommand
         var reportFormat = new Option<string[]>("--report-format", "-f") { Description = "md, csv, json, html, hlog, all or none; repeat or comma-separate.", DefaultValueFactory = _ => ["all"] };
         var threshold = new Option<string[]>("--threshold")
         {
-            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, fail-count=0, rps>=19000, dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
+            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, fail-count=0, rps>=19000 (successful calls/s), dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
         };
         var abortWhen = new Option<string[]>("--abort-when")
         {
-            Description = "Stop the run early when this holds, checked every interval, repeat for more: errors>50% or fail-count>=1000 or dropped>0 (so far), p99>100ms, max>1s or rps<100 (last interval), scoped as echo:errors>10%. The run is marked aborted and exits with 2.",
+            Description = "Stop the run early when this holds, checked every interval, repeat for more: errors>50% or fail-count>=1000 or dropped>0 (so far), p99>100ms, max>1s or rps<100 (last interval; rps counts successful calls), scoped as echo:errors>10%. The run is marked aborted and exits with 2.",
         };
         var findMax = new Option<string?>("--find-max") { Description = "Search the highest rate meeting this threshold (e.g. p99<1ms) instead of one run." };
         var searchStep = new Option<string>("--search-step") { Description = "Length of each rate-search step.", DefaultValueFactory = _ => "5s" };
