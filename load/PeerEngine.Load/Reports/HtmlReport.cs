@@ -28,7 +28,7 @@ internal static class HtmlReport
         th{background:#eef0f4;font-weight:600}td:first-child,th:first-child,.t{text-align:left}
         th.blank{background:none}th.group{text-align:center;font-weight:500;color:#5a6372;border-bottom:1px solid #d8dce3}
         tr.primary td{font-weight:600}tr.section th{text-align:left;font-weight:500;color:#5a6372;background:#f7f8fa}
-        table.errors td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:12em}table.errors td.sample{white-space:normal;min-width:16em;max-width:36em}
+        table.errors td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:15em}table.errors td.sample{white-space:normal;min-width:16em;max-width:36em}
         .charts{display:grid;grid-template-columns:1fr;gap:12px}
         figure.chart{background:#fff;margin:0;padding:10px 12px 4px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
         figcaption{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px}figcaption .title{font-weight:600;font-size:15px;margin-right:auto}
@@ -190,8 +190,17 @@ internal static class HtmlReport
             .Add("lag p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagP50))))
             .Render());
 
-        html.Append(new SvgChart { Title = "Data transfer over time (payload bytes sent and received, per interval)", XLabel = TimeAxis, YLabel = "bytes/s", XFrom = 0, FormatY = v => Units.Bytes(v) + "/s" }
-            .Add("bytes/s", Palette[5], s.Intervals.Select(i => (i.EndSeconds, i.Bytes / Math.Max(i.Seconds, 1e-9))))
+        // In one unit picked by the peak (KiB/s, MiB/s), so the ticks are round numbers short enough for a phone's margin.
+        double[] bytesPerSecond = [.. s.Intervals.Select(i => i.Bytes / Math.Max(i.Seconds, 1e-9))];
+        (double scale, string unit) = bytesPerSecond.DefaultIfEmpty(0).Max() switch
+        {
+            >= 1 << 30 => (1 << 30, "GiB/s"),
+            >= 1 << 20 => (1 << 20, "MiB/s"),
+            >= 1 << 10 => (1 << 10, "KiB/s"),
+            _ => (1, "B/s"),
+        };
+        html.Append(new SvgChart { Title = "Data transfer over time (payload bytes sent and received, per interval)", XLabel = TimeAxis, YLabel = $"data ({unit})", XFrom = 0 }
+            .Add(unit, Palette[5], s.Intervals.Zip(bytesPerSecond, (i, b) => (i.EndSeconds, b / scale)))
             .Render());
 
         html.Append(Histogram(failed is null ? s.ResponseBuckets : LatencyBucket.Of(failed), failuresOnly));

@@ -11,15 +11,9 @@ namespace PeerEngine.Load.Tests.Export;
 /// <summary>The live Prometheus endpoint, scraped over loopback HTTP while a run goes on.</summary>
 public sealed partial class PrometheusExportTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerengine-load-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task A_scrape_during_the_run_has_the_interval_counters_and_the_response_time_histogram()
@@ -32,7 +26,7 @@ public sealed partial class PrometheusExportTests : IDisposable
             [
                 "--metrics-port", port.ToString(CultureInfo.InvariantCulture), "--simulation", "inject:rate=200,interval=1s,during=60s",
                 "--warm-up", "200ms", "--interval", "250ms", "--timing", "sleep", "--connections", "1", "--no-live",
-                "--report-folder", _folder, "--report-format", "none",
+                "--report-folder", _temp.Path, "--report-format", "none",
             ],
             Consoles.Create(new StringWriter()),
             lines,

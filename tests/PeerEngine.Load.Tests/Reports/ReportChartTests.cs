@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using HdrHistogram;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
-using PeerEngine.Load.Running;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Tests.Support;
 
@@ -70,13 +69,7 @@ public sealed partial class ReportChartTests
         recorder.Record(1_000_000, 1_000_500, 1_000_600, Response.Ok(2048));
         recorder.Sample(2, 1);
         ScenarioResult s = recorder.Finish(new ScenarioResultHeader("echo", null, "open", "inject", 2, 7, 3.5, []), LatencySummary.DefaultPercentiles);
-        string html = HtmlReport.Write(new LoadResult
-        {
-            Run = Runs.Info(LatencySummary.DefaultPercentiles),
-            Scenarios = [s],
-            Health = new GeneratorHealth { Hiccups = LatencySummary.Empty, Valid = true, Problems = [], Warnings = [] },
-            Thresholds = [],
-        });
+        string html = HtmlReport.Write(Runs.Of(s));
 
         // The histogram: one bar per non-empty bucket, titled with its count, the bounds on the x axis.
         string histogram = Figure(html, "Response time histogram (successful calls");
@@ -90,8 +83,9 @@ public sealed partial class ReportChartTests
         Assert.Contains("class=\"tick\">1.00 ms</text>", lag, StringComparison.Ordinal);
         Assert.Equal(3, Regex.Count(lag, "<polyline "));
         string transfer = Figure(html, "Data transfer over time");
-        Assert.Contains("class=\"axis\">bytes/s</text>", transfer, StringComparison.Ordinal);
-        Assert.Contains("KiB/s</text>", transfer, StringComparison.Ordinal);
+        Assert.Contains("class=\"axis\">data (KiB/s)</text>", transfer, StringComparison.Ordinal);
+        Assert.Contains("</svg>KiB/s</span>", transfer, StringComparison.Ordinal);
+        Assert.Contains("class=\"tick\">6</text>", transfer, StringComparison.Ordinal);
         Assert.Single(Regex.Matches(transfer, "<polyline "));
     }
 

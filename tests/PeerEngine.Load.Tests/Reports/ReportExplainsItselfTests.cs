@@ -41,7 +41,8 @@ public sealed class ReportExplainsItselfTests
     public void A_warned_runs_badge_counts_its_warnings_and_every_report_lists_them_beside_it()
     {
         const string cpu = "CPU: the load tool's process (PeerEngine.Load, pid 4242) used 95% of the machine's CPU";
-        LoadResult warned = Result(ErrorsRecorded()) with { Health = Health() with { Warnings = [cpu, "hiccups: stalled"] } };
+        LoadResult clean = Result(ErrorsRecorded());
+        LoadResult warned = clean with { Health = clean.Health with { Warnings = [cpu, "hiccups: stalled"] } };
 
         string html = HtmlReport.Write(warned);
         int badge = html.IndexOf("<span class=\"badge warn\">valid run, 2 warnings</span>", StringComparison.Ordinal);
@@ -171,13 +172,5 @@ public sealed class ReportExplainsItselfTests
 
     private static ScenarioResultHeader Header() => new("echo", null, "open", "inject", 3, 12, 4, []);
 
-    private static GeneratorHealth Health() => new() { Hiccups = LatencySummary.Empty, Valid = true, Problems = [], Warnings = [] };
-
-    private static LoadResult Result(ScenarioResult scenario) => new()
-    {
-        Run = Runs.Info(LatencySummary.DefaultPercentiles),
-        Scenarios = [scenario],
-        Health = Health(),
-        Thresholds = [],
-    };
+    private static LoadResult Result(ScenarioResult scenario) => Runs.Of(scenario);
 }

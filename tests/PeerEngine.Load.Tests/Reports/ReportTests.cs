@@ -185,7 +185,7 @@ public sealed partial class ReportTests : IAsyncLifetime
 
         // Legends are HTML beside each chart's title (they wrap on a narrow screen), one key per line drawn.
         Assert.Equal(6 * _result.Scenarios.Count, Occurrences(html, "<figcaption>"));
-        foreach (string key in new[] { "max", "p99", "p90", "p50", "ok/s", "failed/s", "planned/s", "response time", "service time", "lag p99", "bytes/s", "calls" })
+        foreach (string key in new[] { "max", "p99", "p90", "p50", "ok/s", "failed/s", "planned/s", "response time", "service time", "lag p99", "KiB/s", "calls" })
         {
             Assert.Contains($"</svg>{key}</span>", html, StringComparison.Ordinal);
         }

@@ -11,15 +11,9 @@ namespace PeerEngine.Load.Tests.Targets;
 /// <summary>A target that goes away mid-run and comes back: dialled again with back-off, the outage a span of errors, then recovery.</summary>
 public sealed partial class ReconnectTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "peerengine-load-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempFolder _temp = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void The_back_off_defaults_to_50_ms_doubling_to_2_s()
@@ -44,8 +38,8 @@ public sealed partial class ReconnectTests : IDisposable
     [Fact]
     public async Task A_peerengine_run_node_killed_and_restarted_on_its_port_is_dialled_again_and_the_report_shows_the_outage()
     {
-        Directory.CreateDirectory(_folder);
-        string registry = Path.Combine(_folder, "peers.registry");
+        Directory.CreateDirectory(_temp.Path);
+        string registry = Path.Combine(_temp.Path, "peers.registry");
         int port = HostNode.FreePort();
         HostNode node = await HostNode.StartAsync(port, registry);
         try
@@ -58,7 +52,7 @@ public sealed partial class ReconnectTests : IDisposable
                     "--target", $"tcp://127.0.0.1:{port}", "--simulation", "inject:rate=200,interval=1s,during=60s", "--warm-up", "0s",
                     "--interval", "250ms", "--timing", "sleep", "--connections", "2", "--no-live",
                     "--reconnect-backoff", "20ms", "--max-reconnect-backoff", "200ms",
-                    "--report-folder", _folder, "--report-format", "json,md",
+                    "--report-folder", _temp.Path, "--report-format", "json,md",
                 ],
                 Consoles.Create(new StringWriter()),
                 lines,
@@ -78,7 +72,7 @@ public sealed partial class ReconnectTests : IDisposable
             await stop.CancelAsync();
             Assert.Equal(ExitCodes.Passed, await run.WaitAsync(TimeSpan.FromSeconds(60)));
 
-            string folder = Assert.Single(Directory.GetDirectories(_folder));
+            string folder = Assert.Single(Directory.GetDirectories(_temp.Path));
             ScenarioResult echo = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(folder, "report.json"))).Scenario("echo");
             IntervalStats[] timeline = [.. echo.Intervals];
             int down = Array.FindIndex(timeline, i => i.Ok == 0 && i.Fail > 0);
