@@ -5,14 +5,11 @@ namespace PeerEngine.Load.Measurement;
 
 /// <summary>
 /// One kind of failure of a scenario (its error code and, when the step threw, the exception's type):
-/// how many calls failed so, one message as a sample, and when the first and the last of them ended,
+/// how many calls failed that way, one message as a sample, and when the first and the last of them ended,
 /// in seconds from the run's start, so an outage reads as a span of the run.
 /// </summary>
 internal sealed record ErrorTally(string Code, string? Exception, long Count, string? Sample, double FirstSeconds, double LastSeconds)
 {
-    /// <summary>A sample message longer than this is cut: a stack of inner messages would swamp the table.</summary>
-    public const int MaxSampleLength = 300;
-
     /// <summary>The kind of failure this is, the key tallies of several workers are merged on.</summary>
     [JsonIgnore]
     public (string Code, string? Exception) Key => (Code, Exception);
@@ -32,17 +29,9 @@ internal sealed record ErrorTally(string Code, string? Exception, long Count, st
         LastSeconds = Math.Max(LastSeconds, other.LastSeconds),
     };
 
-    /// <summary>One line of at most <see cref="MaxSampleLength"/> characters, or null for no message.</summary>
-    public static string? SampleOf(string? message)
-    {
-        if (string.IsNullOrWhiteSpace(message))
-        {
-            return null;
-        }
-
-        string line = message.ReplaceLineEndings(" ").Trim();
-        return line.Length <= MaxSampleLength ? line : string.Concat(line.AsSpan(0, MaxSampleLength - 1), "…");
-    }
+    /// <summary>The message on one line (a table row, a console line), or null for no message.</summary>
+    public static string? SampleOf(string? message) =>
+        string.IsNullOrWhiteSpace(message) ? null : message.ReplaceLineEndings(" ").Trim();
 
     private static string Seconds(double seconds) => string.Create(CultureInfo.InvariantCulture, $"{seconds:0.0##} s");
 }
