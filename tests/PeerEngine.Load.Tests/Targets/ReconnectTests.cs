@@ -75,14 +75,16 @@ public sealed partial class ReconnectTests : IDisposable
             string folder = Assert.Single(Directory.GetDirectories(_temp.Path));
             ScenarioResult echo = JsonReport.Read(await File.ReadAllTextAsync(Path.Combine(folder, "report.json"))).Scenario("echo");
             IntervalStats[] timeline = [.. echo.Intervals];
-            int down = Array.FindIndex(timeline, i => i.Ok == 0 && i.Fail > 0);
-            int back = Array.FindIndex(timeline, down + 1, i => i.Ok > 0 && i.Fail == 0);
-            Assert.True(down > 0 && timeline[..down].Any(i => i.Ok > 0), "answers before the outage");
-            Assert.True(back > down, $"recovery after the outage at interval {down}: {string.Join(", ", timeline.Select(i => $"{i.Ok}/{i.Fail}"))}");
+            string seen = string.Join(", ", timeline.Select(i => $"{i.EndSeconds:0.##} s {i.Ok}/{i.Fail}"));
+            int firstFail = Array.FindIndex(timeline, i => i.Fail > 0);
+            int down = Array.FindIndex(timeline, Math.Max(firstFail, 0), i => i.Ok == 0 && i.Fail > 0);
+            int back = down < 0 ? -1 : Array.FindIndex(timeline, down + 1, i => i.Ok > 0 && i.Fail == 0);
+            Assert.True(firstFail > 0 && timeline[..firstFail].Any(i => i.Ok > 0), $"answers before the outage (ok/failed per interval: {seen})");
+            Assert.True(down >= firstFail && back > down, $"only errors, then recovery (ok/failed per interval: {seen})");
 
-            // The errors of the outage lie within it: after the last answer before it, before the first after it.
-            double outageStart = timeline[down - 1].EndSeconds - timeline[down - 1].Seconds;
+            // The errors of the outage lie within it: from the interval of the first failure to the recovery.
             // (A call in flight when the test stops the run fails as "cancelled": the stop's, not the outage's.)
+            double outageStart = timeline[firstFail].EndSeconds - timeline[firstFail].Seconds;
             ErrorTally[] outage = [.. echo.Errors.Where(e => e.Code != "cancelled")];
             Assert.NotEmpty(outage);
             Assert.All(outage, e => Assert.InRange(e.FirstSeconds, outageStart, timeline[back].EndSeconds));
