@@ -54,6 +54,12 @@ public sealed partial class ReportChartTests
 
         Assert.Equal((30, 1000, 1000), (first.LagP50, first.LagP99, first.LagMax));
         Assert.Equal((0, 0, 0), (empty.LagP50, empty.LagP99, empty.LagMax));
+
+        // In intervals.csv too, an empty cell where no call ended.
+        ScenarioResult s = recorder.Finish(new ScenarioResultHeader("echo", null, "open", "inject", 2, 5, 2.5, []), LatencySummary.DefaultPercentiles);
+        IReadOnlyList<IReadOnlyDictionary<string, string>> rows = CsvReport.Read(CsvReport.WriteIntervals(Runs.Of(s)));
+        Assert.Equal(("30", "1000", "1000"), (rows[0]["lag_p50_us"], rows[0]["lag_p99_us"], rows[0]["lag_max_us"]));
+        Assert.Equal(string.Empty, rows[1]["lag_max_us"]);
     }
 
     [Fact]
