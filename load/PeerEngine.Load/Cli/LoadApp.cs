@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using PeerEngine.Load.Export;
 using PeerEngine.Load.Live;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Reports;
@@ -16,11 +17,28 @@ namespace PeerEngine.Load.Cli;
 /// <param name="input">A worker's control pipe from its coordinator (standard input).</param>
 internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader input)
 {
+    private PrometheusExport? _metrics;
+
     public async Task<int> RunAsync(LoadSettings settings, CancellationToken cancellationToken)
     {
         PeerEngineEchoPeer? embedded = null;
+        PrometheusExport? metrics = null;
         try
         {
+            if (settings.MetricsPort > 0)
+            {
+                try
+                {
+                    _metrics = metrics = PrometheusExport.Start(settings.MetricsPort);
+                }
+                catch (InvalidOperationException e)
+                {
+                    throw new UsageException(e.Message);
+                }
+
+                live.WriteLine($"metrics: {metrics.Endpoint} (Prometheus, during the run)");
+            }
+
             IReadOnlyList<EndPoint>? endPoints = null;
             switch (settings.Target.Kind)
             {
@@ -68,6 +86,7 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
         }
         finally
         {
+            metrics?.Dispose();
             if (embedded is not null)
             {
                 await embedded.DisposeAsync().ConfigureAwait(false);
@@ -155,7 +174,8 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
     {
         ScenarioProps[] scenarios = [.. settings.Scenarios.Select(name =>
         {
-            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(name, endPoints, settings.PayloadBytes, settings.Connections, targetInProcess: settings.Target.Kind == TargetKind.Embedded);
+            ScenarioProps scenario = endPoints is null ? BuiltInScenarios.NoOp() : BuiltInScenarios.Create(
+                    name, endPoints, settings.PayloadBytes, settings.Connections, targetInProcess: settings.Target.Kind == TargetKind.Embedded, settings.Reconnect);
             return scenario with
             {
                 Simulations = simulations,
@@ -174,6 +194,11 @@ internal sealed class LoadApp(IAnsiConsole console, TextWriter live, TextReader 
         if (startGate is not null)
         {
             runner = runner.WithStartGate(startGate);
+        }
+
+        if (_metrics is not null)
+        {
+            runner = runner.WithMetrics(_metrics);
         }
 
         if (quiet)

@@ -44,11 +44,11 @@ internal static class LoadCommand
         var reportFormat = new Option<string[]>("--report-format", "-f") { Description = "md, csv, json, html, hlog, all or none; repeat or comma-separate.", DefaultValueFactory = _ => ["all"] };
         var threshold = new Option<string[]>("--threshold")
         {
-            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, fail-count=0, rps>=19000, dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
+            Description = "Pass/fail rule, repeat for more: p99<5ms, p99.9<=2ms, mean<1ms, max<100ms, errors<0.1%, fail-count=0, rps>=19000 (successful calls/s), dropped=0, scoped as echo:p99<5ms. A broken one exits with 2.",
         };
         var abortWhen = new Option<string[]>("--abort-when")
         {
-            Description = "Stop the run early when this holds, checked every interval, repeat for more: errors>50% or fail-count>=1000 or dropped>0 (so far), p99>100ms, max>1s or rps<100 (last interval), scoped as echo:errors>10%. The run is marked aborted and exits with 2.",
+            Description = "Stop the run early when this holds, checked every interval, repeat for more: errors>50% or fail-count>=1000 or dropped>0 (so far), p99>100ms, max>1s or rps<100 (last interval; rps counts successful calls), scoped as echo:errors>10%. The run is marked aborted and exits with 2.",
         };
         var findMax = new Option<string?>("--find-max") { Description = "Search the highest rate meeting this threshold (e.g. p99<1ms) instead of one run." };
         var searchStep = new Option<string>("--search-step") { Description = "Length of each rate-search step.", DefaultValueFactory = _ => "5s" };
@@ -56,6 +56,20 @@ internal static class LoadCommand
         var timing = new Option<string?>("--timing")
         {
             Description = "How calls wait for their time: spin (µs-precise starts, a busy core; the default) or sleep (1 ms grain, no busy core).",
+        };
+        var reconnectBackoff = new Option<string>("--reconnect-backoff")
+        {
+            Description = "After a lost connection, the wait before dialling the target again; it doubles with each failed dial. Calls meanwhile fail at once (an outage shows as errors, then recovery).",
+            DefaultValueFactory = _ => "50ms",
+        };
+        var maxReconnectBackoff = new Option<string>("--max-reconnect-backoff")
+        {
+            Description = "The longest wait between dials of a target that stays away.",
+            DefaultValueFactory = _ => "2s",
+        };
+        var metricsPort = new Option<int>("--metrics-port")
+        {
+            Description = "Serve live Prometheus metrics on http://127.0.0.1:PORT/metrics during the run (calls ok, failed and planned per scenario, response-time histograms). 0: none.",
         };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "No live view while running." };
         var noLive = new Option<bool>("--no-live")
@@ -88,6 +102,7 @@ internal static class LoadCommand
         {
             target, scenario, simulation, rate, duration, warmUp, payload, connections, maxConcurrency, percentiles, interval,
             reportFolder, reportFormat, threshold, abortWhen, findMax, searchStep, searchStart, timing, quiet, noLive, workers, config,
+            reconnectBackoff, maxReconnectBackoff, metricsPort,
         })
         {
             // Recursive: a worker takes the run's own arguments after its role.
@@ -220,6 +235,14 @@ internal static class LoadCommand
                 throw new UsageException($"worker {role.Index} of {role.Count} is not a share.");
             }
 
+            int port = parse.GetValue(metricsPort);
+            if (port is < 0 or > 65535 || (port > 0 && processes > 0))
+            {
+                throw new UsageException(port > 0 && processes > 0
+                    ? "--metrics-port serves this process's calls; it does not combine with --workers."
+                    : $"--metrics-port {port} is not a port (1 to 65535, or 0 for none).");
+            }
+
             return new LoadSettings
             {
                 Target = address,
@@ -229,6 +252,10 @@ internal static class LoadCommand
                 PayloadBytes = bytes,
                 Connections = links,
                 MaxConcurrency = cap,
+                Reconnect = Reconnect.Create(
+                    DurationSyntax.Parse(parse.GetValue(reconnectBackoff)!, "--reconnect-backoff"),
+                    DurationSyntax.Parse(parse.GetValue(maxReconnectBackoff)!, "--max-reconnect-backoff")),
+                MetricsPort = port,
                 Percentiles = ParsePercentiles(parse.GetValue(percentiles)!),
                 ReportingInterval = Positive(DurationSyntax.Parse(parse.GetValue(interval)!, "--interval"), "--interval"),
                 ReportFolder = parse.GetValue(reportFolder)!,

@@ -24,6 +24,12 @@ internal sealed record LoadSettings
 
     public int MaxConcurrency { get; init; }
 
+    /// <summary>How links dial the target again after losing it.</summary>
+    public Reconnect Reconnect { get; init; } = Reconnect.Default;
+
+    /// <summary>The loopback port of the live Prometheus endpoint; 0 for none.</summary>
+    public int MetricsPort { get; init; }
+
     public required IReadOnlyList<double> Percentiles { get; init; }
 
     public TimeSpan ReportingInterval { get; init; }

@@ -38,6 +38,18 @@ internal sealed record IntervalStats
 
     public long Max { get; init; }
 
+    /// <summary>Start lag (actual − intended start) of the interval's calls, µs: the generator's or the concurrency cap's delay.</summary>
+    public long LagP50 { get; init; }
+
+    public long LagP99 { get; init; }
+
+    public long LagMax { get; init; }
+
+    /// <summary>These stats with the start lag of <paramref name="lag"/>, the interval's start-lag histogram (0 without calls).</summary>
+    public IntervalStats WithStartLag(HistogramBase lag) => lag.TotalCount == 0
+        ? this with { LagP50 = 0, LagP99 = 0, LagMax = 0 }
+        : this with { LagP50 = lag.GetValueAtPercentile(50), LagP99 = lag.GetValueAtPercentile(99), LagMax = lag.GetMaxValue() };
+
     /// <summary>These counts with the latencies of <paramref name="response"/>, the interval's response-time histogram.</summary>
     public IntervalStats WithLatencies(HistogramBase response) => response.TotalCount == 0
         ? this with { P50 = 0, P90 = 0, P99 = 0, Max = 0 }

@@ -37,11 +37,13 @@ internal sealed class ScenarioRecorder : IDisposable
     private readonly ScenarioTotals _totals = new();
     private readonly ConcurrentDictionary<string, long> _byCode = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, long> _byType = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Code, string? Exception), ErrorCounter> _errors = new();
     private readonly List<IntervalStats> _intervals = [];
     private readonly MemoryStream _log = new();
     private readonly HistogramLogWriter _logWriter;
     private readonly double _microsPerTick;
     private readonly DateTimeOffset _startedUtc;
+    private readonly long _origin;
     private long _ok;
     private long _fail;
     private long _bytes;
@@ -50,8 +52,12 @@ internal sealed class ScenarioRecorder : IDisposable
     private (long Ok, long Fail, long Bytes, long Dropped) _sampled;
     private double _lastSampleSeconds;
 
-    public ScenarioRecorder(long timestampFrequency, DateTimeOffset startedUtc)
+    /// <param name="timestampFrequency">Ticks per second of the timestamps <see cref="Record"/> is given.</param>
+    /// <param name="startedUtc">When the run started, for the histogram log.</param>
+    /// <param name="origin">The run's start as a timestamp: errors' first and last occurrences are told from it.</param>
+    public ScenarioRecorder(long timestampFrequency, DateTimeOffset startedUtc, long origin = 0)
     {
+        _origin = origin;
         _ = SamplingLoaded.Value;
         _microsPerTick = 1_000_000.0 / timestampFrequency;
         _startedUtc = startedUtc;
@@ -59,6 +65,9 @@ internal sealed class ScenarioRecorder : IDisposable
         _logWriter = new HistogramLogWriter(_log);
         _logWriter.Write(startedUtc.UtcDateTime);
     }
+
+    /// <summary>Told each successful call's response time in microseconds, as it is recorded (the live export); null for none.</summary>
+    public Action<long>? ResponseObserver { get; init; }
 
     public long Completed => Interlocked.Read(ref _ok) + Interlocked.Read(ref _fail);
 
@@ -78,16 +87,21 @@ internal sealed class ScenarioRecorder : IDisposable
             Interlocked.Increment(ref _ok);
             _response.RecordValue(responseMicros);
             _service.RecordValue(Micros(ended - started));
+            ResponseObserver?.Invoke(responseMicros);
             return;
         }
 
         Interlocked.Increment(ref _fail);
         _failResponse.RecordValue(responseMicros);
-        _byCode.AddOrUpdate(response.StatusCode ?? "unknown", 1, static (_, n) => n + 1);
-        if (exception is not null)
+        string code = response.StatusCode ?? "unknown";
+        string? type = exception is null ? null : exception.GetType().FullName ?? exception.GetType().Name;
+        _byCode.AddOrUpdate(code, 1, static (_, n) => n + 1);
+        if (type is not null)
         {
-            _byType.AddOrUpdate(exception.GetType().FullName ?? exception.GetType().Name, 1, static (_, n) => n + 1);
+            _byType.AddOrUpdate(type, 1, static (_, n) => n + 1);
         }
+
+        _errors.GetOrAdd((code, type), static _ => new ErrorCounter()).Add(ended, exception?.Message ?? response.Message);
     }
 
     public void RecordDropped() => Interlocked.Increment(ref _dropped);
@@ -119,7 +133,7 @@ internal sealed class ScenarioRecorder : IDisposable
             OkRps = Math.Round((now.Ok - _sampled.Ok) / seconds, 3),
             FailRps = Math.Round((now.Fail - _sampled.Fail) / seconds, 3),
             Planned = Math.Round(planned, 3),
-        }.WithLatencies(interval[0]);
+        }.WithLatencies(interval[0]).WithStartLag(interval.First(h => h.Tag == HistogramLogTags.StartLag));
         _sampled = now;
         _lastSampleSeconds = endSeconds;
         _intervals.Add(stats);
@@ -143,6 +157,11 @@ internal sealed class ScenarioRecorder : IDisposable
         foreach ((string type, long count) in _byType)
         {
             _totals.ErrorsByType[type] = count;
+        }
+
+        foreach (((string code, string? type), ErrorCounter counter) in _errors)
+        {
+            _totals.AddError(counter.ToTally(code, type, at => (at - _origin) * _microsPerTick / 1_000_000));
         }
 
         return _totals.ToResult(header, _intervals, LogBytes(), percentiles);

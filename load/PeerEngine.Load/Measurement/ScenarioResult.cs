@@ -64,7 +64,13 @@ internal sealed record ScenarioResult
 
     public required IReadOnlyDictionary<string, long> ErrorsByType { get; init; }
 
+    /// <summary>Each kind of failure (code and exception type) with a sample message and its first and last occurrence; most frequent first.</summary>
+    public IReadOnlyList<ErrorTally> Errors { get; init; } = [];
+
     public required IReadOnlyList<IntervalStats> Intervals { get; init; }
+
+    /// <summary>The response time of successful calls in 1-2-5 buckets, for the histogram chart.</summary>
+    public IReadOnlyList<LatencyBucket> ResponseBuckets { get; init; } = [];
 
     /// <summary>The percentile spectrum of response and service time, for the distribution chart.</summary>
     public required IReadOnlyList<SpectrumPoint> Spectrum { get; init; }

@@ -31,6 +31,12 @@ internal sealed class ScenarioTotals
 
     public SortedDictionary<string, long> ErrorsByType { get; } = new(StringComparer.Ordinal);
 
+    private Dictionary<(string Code, string? Exception), ErrorTally> Errors { get; } = [];
+
+    /// <summary>Counts a kind of failure; one already counted (another worker's) is merged with it.</summary>
+    public void AddError(ErrorTally tally) =>
+        Errors[tally.Key] = Errors.TryGetValue(tally.Key, out ErrorTally? seen) ? seen.Merge(tally) : tally;
+
     public static LongHistogram NewHistogram() => new(1, ScenarioRecorder.HighestMicros, ScenarioRecorder.Digits);
 
     /// <summary>Adds a finished result's counts and the histograms of its log (<see cref="HistogramLogTags"/>).</summary>
@@ -43,6 +49,10 @@ internal sealed class ScenarioTotals
         Late += result.Late;
         AddAll(ErrorsByCode, result.ErrorsByCode);
         AddAll(ErrorsByType, result.ErrorsByType);
+        foreach (ErrorTally tally in result.Errors)
+        {
+            AddError(tally);
+        }
         foreach (HistogramBase interval in HistogramLogTags.Read(result.HistogramLog ?? throw new ArgumentException($"{result.Name}: the result carries no histogram log.", nameof(result))))
         {
             Of(interval.Tag).Add(interval);
@@ -87,8 +97,10 @@ internal sealed class ScenarioTotals
             FailResponseTime = LatencySummary.From(FailResponse, percentiles),
             ErrorsByCode = new SortedDictionary<string, long>(ErrorsByCode, StringComparer.Ordinal),
             ErrorsByType = new SortedDictionary<string, long>(ErrorsByType, StringComparer.Ordinal),
+            Errors = [.. Errors.Values.OrderByDescending(e => e.Count).ThenBy(e => e.FirstSeconds).ThenBy(e => e.Code, StringComparer.Ordinal)],
             Intervals = [.. intervals],
             Spectrum = Spectrum(),
+            ResponseBuckets = LatencyBucket.Of(Response),
             Notes = header.Notes,
             HistogramLog = histogramLog,
         };

@@ -67,7 +67,8 @@ internal sealed partial record Threshold(string Text, string? Scenario, string M
             "mean" => result.ResponseTime.Mean,
             "max" => result.ResponseTime.Max,
             "errors" => result.FailRate,
-            "rps" => result.Rps,
+            // Successful calls per second: a target that fails fast must not pass a throughput gate.
+            "rps" => result.OkRps,
             "dropped" => result.Dropped,
             "fail-count" => result.Fail,
             _ => throw new InvalidOperationException($"Unknown metric {Metric}."),

@@ -43,7 +43,13 @@ internal static class ConsoleReport
 
         foreach (ScenarioResult s in result.Scenarios.Where(s => s.Fail > 0))
         {
-            console.MarkupLine($"[red]{Markup.Escape(s.Name)} errors:[/] " + Markup.Escape(string.Join(", ", s.ErrorsByCode.Select(e => $"{e.Key} ×{Units.Count(e.Value)}"))));
+            console.MarkupLine($"[red]{Markup.Escape(s.Name)} errors:[/]");
+            foreach (ErrorTally e in s.Errors)
+            {
+                string type = e.Exception is null ? string.Empty : $" ({e.Exception})";
+                string sample = e.Sample is null ? string.Empty : $": {e.Sample}";
+                console.MarkupLine(Markup.Escape($"  {e.Code}{type} ×{Units.Count(e.Count)}, {e.Span}{sample}"));
+            }
         }
 
         if (result.Aborted is not null)
@@ -59,14 +65,21 @@ internal static class ConsoleReport
         GeneratorHealth h = result.Health;
         console.MarkupLine(Markup.Escape(
             $"generator: hiccups p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; GC pauses {Units.Micros(h.GcPauseMilliseconds * 1000)}; CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores"));
+        string colour = !h.Valid || !result.Passed ? "red" : h.Warnings.Count > 0 ? "yellow" : "green";
+        console.MarkupLine($"[bold {colour}]{Markup.Escape(MarkdownReport.Verdict(result))}[/]");
         foreach (string problem in h.Problems)
         {
             console.MarkupLine($"[red]invalid run:[/] {Markup.Escape(problem)}");
         }
 
-        foreach (string warning in h.Warnings.Concat(result.Scenarios.SelectMany(s => s.Notes)).Distinct())
+        foreach (string warning in h.Warnings)
         {
-            console.MarkupLine($"[yellow]note:[/] {Markup.Escape(warning)}");
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(warning)}");
+        }
+
+        foreach (string note in result.Scenarios.SelectMany(s => s.Notes).Distinct())
+        {
+            console.MarkupLine($"[yellow]note:[/] {Markup.Escape(note)}");
         }
     }
 }

@@ -14,7 +14,7 @@ internal static class CsvReport
     private static readonly string[] Metrics = ["response", "service", "lag"];
 
     private static readonly string[] IntervalHeader =
-        ["scenario", "end_s", "seconds", "ok", "fail", "dropped", "bytes", "rps", "ok_rps", "fail_rps", "planned", "p50_us", "p90_us", "p99_us", "max_us"];
+        ["scenario", "end_s", "seconds", "ok", "fail", "dropped", "bytes", "rps", "ok_rps", "fail_rps", "planned", "p50_us", "p90_us", "p99_us", "max_us", "lag_p50_us", "lag_p99_us", "lag_max_us"];
 
     public static string WriteSummary(LoadResult result)
     {
@@ -61,13 +61,17 @@ internal static class CsvReport
     private static string[] Latencies(IntervalStats i) =>
         i.Ok == 0 ? [string.Empty, string.Empty, string.Empty, string.Empty] : [N(i.P50), N(i.P90), N(i.P99), N(i.Max)];
 
+    /// <summary>An interval's start lag; empty where no call ended in it.</summary>
+    private static string[] StartLags(IntervalStats i) =>
+        i.Ok + i.Fail == 0 ? [string.Empty, string.Empty, string.Empty] : [N(i.LagP50), N(i.LagP99), N(i.LagMax)];
+
     public static string WriteIntervals(LoadResult result)
     {
         var rows = new List<IReadOnlyList<string>> { IntervalHeader };
         foreach (ScenarioResult s in result.Scenarios)
         {
             rows.AddRange(s.Intervals.Select(i => (IReadOnlyList<string>)
-                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.OkRps), N(i.FailRps), N(i.Planned), .. Latencies(i)]));
+                [s.Name, N(i.EndSeconds), N(i.Seconds), N(i.Ok), N(i.Fail), N(i.Dropped), N(i.Bytes), N(i.Rps), N(i.OkRps), N(i.FailRps), N(i.Planned), .. Latencies(i), .. StartLags(i)]));
         }
 
         return Format(rows);

@@ -10,8 +10,8 @@ namespace PeerEngine.Load.Reports;
 /// <summary>
 /// One self-contained HTML page: inline CSS and SVG, no script and no network (our machines are
 /// offline, and NBomber's CDN-loaded page renders blank there). Per scenario: the summary, latency
-/// percentiles over time, throughput over time, the percentile spectrum (response vs service time)
-/// and the error table.
+/// percentiles over time, throughput, start lag and data transfer over time, the response-time
+/// histogram, the percentile spectrum (response vs service time) and the error table.
 /// </summary>
 internal static class HtmlReport
 {
@@ -28,17 +28,17 @@ internal static class HtmlReport
         th{background:#eef0f4;font-weight:600}td:first-child,th:first-child,.t{text-align:left}
         th.blank{background:none}th.group{text-align:center;font-weight:500;color:#5a6372;border-bottom:1px solid #d8dce3}
         tr.primary td{font-weight:600}tr.section th{text-align:left;font-weight:500;color:#5a6372;background:#f7f8fa}
-        table.errors td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:12em}
+        table.errors td:first-child{white-space:normal;overflow-wrap:anywhere;min-width:15em}table.errors td.sample{white-space:normal;min-width:16em;max-width:36em}
         .charts{display:grid;grid-template-columns:1fr;gap:12px}
         figure.chart{background:#fff;margin:0;padding:10px 12px 4px;box-shadow:0 1px 2px rgba(0,0,0,.06)}
         figcaption{display:flex;flex-wrap:wrap;align-items:baseline;gap:4px 18px}figcaption .title{font-weight:600;font-size:15px;margin-right:auto}
         .legend{display:flex;flex-wrap:wrap;gap:2px 14px;font-size:13px}.legend span{white-space:nowrap}svg.key{margin-right:5px;vertical-align:middle}
         svg.chart{display:block;width:100%;height:auto}
         svg text{font:10px system-ui,sans-serif;fill:#3b4252}svg .axis{font-size:11px;fill:#1d2330}
-        svg .grid{stroke:#e6e8ec}svg .frame{fill:none;stroke:#b8bec9}
+        svg .grid{stroke:#e6e8ec}svg rect.bar{opacity:.85}svg .frame{fill:none;stroke:#b8bec9}
         .note{background:#fff8e1;border-left:4px solid #ffb300;padding:6px 10px;margin:6px 0}
         .note.invalid{background:#fdecea;border-left-color:#c62828}
-        ul.problems li{color:#c62828}code{background:#eef0f4;padding:1px 4px;border-radius:3px}
+        ul.problems li{color:#c62828}.note ul{margin:4px 0;padding-left:20px}code{background:#eef0f4;padding:1px 4px;border-radius:3px}
         @media (max-width:760px){main{padding:16px 12px}svg text{font-size:15px}svg .axis{font-size:16px}}
         @media (max-width:560px){svg text{font-size:22px}svg .axis{font-size:23px}svg.chart polyline{stroke-width:3.5}table{font-size:12px}}
         """;
@@ -61,6 +61,13 @@ internal static class HtmlReport
         {
             html.Append("<div class=\"note invalid\"><b>Invalid run</b> (the figures below do not show what the plan asked for):<ul class=\"problems\">");
             html.AppendJoin(string.Empty, result.Health.Problems.Select(p => $"<li>{E(p)}</li>"));
+            html.Append("</ul></div>");
+        }
+
+        if (result.Health.Warnings.Count > 0)
+        {
+            html.Append("<div class=\"note\"><b>Warnings</b> (the run is valid; read its figures with these in mind):<ul class=\"warnings\">");
+            html.AppendJoin(string.Empty, result.Health.Warnings.Select(w => $"<li>{E(w)}</li>"));
             html.Append("</ul></div>");
         }
 
@@ -168,6 +175,36 @@ internal static class HtmlReport
 
         html.Append(throughput.Render());
 
+        // Start lag over time: when the generator (or the concurrency cap) fell behind, not just by how much overall.
+        html.Append(new SvgChart
+        {
+            Title = "Start lag over time (actual − intended start, per interval, log scale)",
+            XLabel = TimeAxis,
+            YLabel = "start lag",
+            LogY = true,
+            XFrom = 0,
+            FormatY = Units.Micros,
+        }
+            .Add("lag max", Palette[3], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagMax))))
+            .Add("lag p99", Palette[2], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagP99))))
+            .Add("lag p50", Palette[0], s.Intervals.Select(i => (i.EndSeconds, Started(i, i.LagP50))))
+            .Render());
+
+        // In one unit picked by the peak (KiB/s, MiB/s), so the ticks are round numbers short enough for a phone's margin.
+        double[] bytesPerSecond = [.. s.Intervals.Select(i => i.Bytes / Math.Max(i.Seconds, 1e-9))];
+        (double scale, string unit) = bytesPerSecond.DefaultIfEmpty(0).Max() switch
+        {
+            >= 1 << 30 => (1 << 30, "GiB/s"),
+            >= 1 << 20 => (1 << 20, "MiB/s"),
+            >= 1 << 10 => (1 << 10, "KiB/s"),
+            _ => (1, "B/s"),
+        };
+        html.Append(new SvgChart { Title = "Data transfer over time (payload bytes sent and received, per interval)", XLabel = TimeAxis, YLabel = $"data ({unit})", XFrom = 0 }
+            .Add(unit, Palette[5], s.Intervals.Zip(bytesPerSecond, (i, b) => (i.EndSeconds, b / scale)))
+            .Render());
+
+        html.Append(Histogram(failed is null ? s.ResponseBuckets : LatencyBucket.Of(failed), failuresOnly));
+
         // The spectrum's x axis counts nines: x = log10(1 / (1 − p)), so p90, p99, p99.9 are evenly spaced.
         long count = failed?.TotalCount ?? s.ResponseTime.Count;
         double Nines(double p) => p >= 100 ? Math.Log10(Math.Max(count, 10)) : Math.Log10(100 / (100 - p));
@@ -200,14 +237,38 @@ internal static class HtmlReport
             return;
         }
 
-        // Each failed call counts once by its error code and, when it threw, once more by exception
-        // type: two groups, each summing to the failed calls, never one list that double counts.
+        // One row per kind of failure (its code and, when the step threw, the exception's type): each
+        // failed call counts in exactly one, so the shares add up to the failed total above them.
         long total = s.Ok + s.Fail;
         html.Append(CultureInfo.InvariantCulture,
-            $"<div class=\"wide\"><table class=\"errors\"><tr><th>error</th><th>calls</th><th>share of all calls</th></tr><tr class=\"primary\"><td>failed calls</td><td>{Units.Count(s.Fail)}</td><td>{Share(s.Fail, total)}</td></tr>");
-        ErrorGroup(html, "by error code", s.ErrorsByCode.Select(e => (E(e.Key), e.Value)), total);
-        ErrorGroup(html, "by exception type", s.ErrorsByType.Select(e => ($"<code>{E(e.Key)}</code>", e.Value)), total);
+            $"<div class=\"wide\"><table class=\"errors\"><tr><th>error</th><th class=\"t\">exception</th><th>calls</th><th>share of all calls</th><th>first – last (s into the run)</th><th class=\"t\">sample message</th></tr><tr class=\"primary\"><td>failed calls</td><td></td><td>{Units.Count(s.Fail)}</td><td>{Share(s.Fail, total)}</td><td></td><td></td></tr>");
+        foreach (ErrorTally e in s.Errors)
+        {
+            html.Append(CultureInfo.InvariantCulture,
+                $"<tr><td>{E(e.Code)}</td><td class=\"t\">{(e.Exception is null ? string.Empty : $"<code>{E(e.Exception)}</code>")}</td><td>{Units.Count(e.Count)}</td><td>{Share(e.Count, total)}</td><td>{E(e.Span)}</td><td class=\"t sample\">{E(e.Sample ?? string.Empty)}</td></tr>");
+        }
+
         html.Append("</table></div>");
+    }
+
+    /// <summary>An interval's start lag, or a gap when no call started in it.</summary>
+    private static double Started(IntervalStats i, long lag) => i.Ok + i.Fail == 0 ? double.NaN : lag;
+
+    /// <summary>Response time as bars of 1-2-5 buckets (NBomber's histogram), linear counts: the successful calls', or the failed calls' when every call failed.</summary>
+    private static string Histogram(IReadOnlyList<LatencyBucket> buckets, bool failuresOnly)
+    {
+        var chart = new SvgChart
+        {
+            Title = failuresOnly
+                ? "Response time histogram of failed calls (every call failed; whole run; each bar counts the calls up to its bound)"
+                : "Response time histogram (successful calls, whole run; each bar counts the calls up to its bound)",
+            XLabel = "response time, up to",
+            YLabel = "calls",
+            Bars = true,
+            FormatY = Units.Count,
+            XTicks = [.. buckets.Select((b, k) => ((double)k, "≤" + Units.Micros(b.UpToMicros)))],
+        };
+        return chart.Add("calls", Palette[0], buckets.Select((b, k) => ((double)k, (double)b.Count))).Render();
     }
 
     /// <summary>
@@ -229,21 +290,6 @@ internal static class HtmlReport
         }
 
         return ([.. s.Intervals.Zip(entries, (interval, entry) => interval.WithLatencies(entry))], whole.TotalCount > 0 ? whole : null);
-    }
-
-    private static void ErrorGroup(StringBuilder html, string title, IEnumerable<(string Html, long Count)> rows, long total)
-    {
-        (string Html, long Count)[] list = [.. rows];
-        if (list.Length == 0)
-        {
-            return;
-        }
-
-        html.Append(CultureInfo.InvariantCulture, $"<tr class=\"section\"><th colspan=\"3\">{title}</th></tr>");
-        foreach ((string text, long count) in list)
-        {
-            html.Append(CultureInfo.InvariantCulture, $"<tr><td>{text}</td><td>{Units.Count(count)}</td><td>{Share(count, total)}</td></tr>");
-        }
     }
 
     private static void LatencyRow(StringBuilder html, string label, LatencySummary summary, IReadOnlyList<double> percentiles, bool primary)
@@ -276,14 +322,6 @@ internal static class HtmlReport
         html.Append("<h2>Generator health</h2><div class=\"wide\"><table><tr><th>hiccup p50</th><th>hiccup p99</th><th>hiccup max</th><th>GC pauses</th><th>GCs (0/1/2)</th><th>CPU</th></tr>");
         html.Append(CultureInfo.InvariantCulture,
             $"<tr><td>{Units.Micros(h.Hiccups.At(50) ?? 0)}</td><td>{Units.Micros(h.Hiccups.At(99) ?? 0)}</td><td>{Units.Micros(h.Hiccups.Max)}</td><td>{Units.Micros(h.GcPauseMilliseconds * 1000)}</td><td>{h.Gen0Collections}/{h.Gen1Collections}/{h.Gen2Collections}</td><td>{h.CpuPercent:0.#}% of {h.ProcessorCount} cores</td></tr></table></div>");
-
-        // Problems (why the run is invalid) are shown at the top, beside the verdict; warnings here.
-        if (h.Warnings.Count > 0)
-        {
-            html.Append("<ul>");
-            html.AppendJoin(string.Empty, h.Warnings.Select(w => $"<li>warning: {E(w)}</li>"));
-            html.Append("</ul>");
-        }
     }
 
     /// <summary>A share of calls with two decimals, so a column aligns; tiny shares keep their digits (<c>0.004%</c>).</summary>

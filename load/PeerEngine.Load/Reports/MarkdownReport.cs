@@ -14,6 +14,21 @@ internal static class MarkdownReport
         RunInfo run = result.Run;
         md.Append(CultureInfo.InvariantCulture, $"# {run.Title}\n\n");
         md.Append(CultureInfo.InvariantCulture, $"**{Verdict(result)}** · target `{run.Target}` · {run.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC · {run.DurationSeconds:0.#} s{run.WorkersText}\n\n");
+        foreach (string problem in result.Health.Problems)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- **invalid:** {problem}\n");
+        }
+
+        foreach (string warning in result.Health.Warnings)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"- warning: {warning}\n");
+        }
+
+        if (result.Health.Problems.Count + result.Health.Warnings.Count > 0)
+        {
+            md.Append('\n');
+        }
+
         md.Append("Response time is measured from each call's **intended** start (open model), so a stalled target shows in the percentiles; ");
         md.Append("service time is from the actual start (what tools without coordinated-omission correction report); start lag is the difference.\n\n");
 
@@ -39,15 +54,11 @@ internal static class MarkdownReport
 
             if (s.Fail > 0)
             {
-                md.Append("| error | calls |\n|---|---:|\n");
-                foreach ((string code, long count) in s.ErrorsByCode)
+                md.Append("| error | exception | calls | first – last | sample message |\n|---|---|---:|---|---|\n");
+                foreach (ErrorTally e in s.Errors)
                 {
-                    md.Append(CultureInfo.InvariantCulture, $"| {code} | {Units.Count(count)} |\n");
-                }
-
-                foreach ((string type, long count) in s.ErrorsByType)
-                {
-                    md.Append(CultureInfo.InvariantCulture, $"| exception `{type}` | {Units.Count(count)} |\n");
+                    md.Append(CultureInfo.InvariantCulture,
+                        $"| {Cell(e.Code)} | {(e.Exception is null ? string.Empty : $"`{e.Exception}`")} | {Units.Count(e.Count)} | {e.Span} | {Cell(e.Sample ?? string.Empty)} |\n");
                 }
 
                 md.Append('\n');
@@ -76,24 +87,19 @@ internal static class MarkdownReport
             $"Hiccups (1 ms sleep overshoot) p50 {Units.Micros(h.Hiccups.At(50) ?? 0)}, p99 {Units.Micros(h.Hiccups.At(99) ?? 0)}, max {Units.Micros(h.Hiccups.Max)}; ");
         md.Append(CultureInfo.InvariantCulture,
             $"GC pauses {Units.Micros(h.GcPauseMilliseconds * 1000)} (gen0 {h.Gen0Collections}, gen1 {h.Gen1Collections}, gen2 {h.Gen2Collections}); CPU {h.CpuPercent:0.#}% of {h.ProcessorCount} cores.\n\n");
-        foreach (string problem in h.Problems)
-        {
-            md.Append(CultureInfo.InvariantCulture, $"- **invalid:** {problem}\n");
-        }
-
-        foreach (string warning in h.Warnings)
-        {
-            md.Append(CultureInfo.InvariantCulture, $"- warning: {warning}\n");
-        }
-
-        md.Append(CultureInfo.InvariantCulture, $"\n{run.Runtime} · {run.Os} · {run.ProcessorCount} cores · GC {run.GcMode} · `{run.CommandLine}`\n");
+        md.Append(CultureInfo.InvariantCulture, $"{run.Runtime} · {run.Os} · {run.ProcessorCount} cores · GC {run.GcMode} · `{run.CommandLine}`\n");
         return md.ToString();
     }
 
+    /// <summary>The run in a few words: valid or not (and how many warnings, which the report then lists), aborted, thresholds.</summary>
     internal static string Verdict(LoadResult result) =>
         (result.Health.Valid ? "valid run" : "INVALID RUN")
+        + (result.Health.Warnings.Count switch { 0 => string.Empty, 1 => ", 1 warning", int n => $", {n} warnings" })
         + (result.Aborted is null ? string.Empty : $", ABORTED: {result.Aborted}")
         + (result.Thresholds.Count == 0 ? string.Empty : result.Thresholds.All(t => t.Passed) ? ", thresholds passed" : ", THRESHOLDS FAILED");
+
+    /// <summary>Text in a table cell: a pipe would end the cell.</summary>
+    private static string Cell(string text) => text.Replace("|", "\\|", StringComparison.Ordinal);
 
     private static void Row(StringBuilder md, string label, LatencySummary summary, IReadOnlyList<double> percentiles)
     {

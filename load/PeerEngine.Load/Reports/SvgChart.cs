@@ -41,6 +41,9 @@ internal sealed class SvgChart
     /// <summary>Formats a y value for its tick label.</summary>
     public Func<double, string> FormatY { get; init; } = v => v.ToString("0.##", CultureInfo.InvariantCulture);
 
+    /// <summary>Draws each point as a bar from 0 (a histogram: x is the bucket's index, labelled by <see cref="XTicks"/>) instead of lines.</summary>
+    public bool Bars { get; init; }
+
     /// <summary>Tick positions and labels for the x axis; evenly spaced numbers when not given.</summary>
     public IReadOnlyList<(double X, string Label)>? XTicks { get; init; }
 
@@ -80,8 +83,8 @@ internal sealed class SvgChart
 
         // The x range covers every point, gaps too: a run's last intervals without data still end the time axis.
         double[] xs = [.. _series.SelectMany(s => s.Points).Select(p => p.X)];
-        double xMin = Math.Min(XFrom ?? double.MaxValue, xs.Min());
-        double xMax = Math.Max(xs.Max(), xMin + 1e-9);
+        double xMin = Bars ? xs.Min() - 0.5 : Math.Min(XFrom ?? double.MaxValue, xs.Min());
+        double xMax = Bars ? xs.Max() + 0.5 : Math.Max(xs.Max(), xMin + 1e-9);
         double yMax = all.Max(p => p.Y);
         double yMin = LogY ? Math.Max(1, all.Where(p => p.Y > 0).Select(p => p.Y).DefaultIfEmpty(1).Min()) : 0;
         double yStep = 0;
@@ -136,7 +139,17 @@ internal sealed class SvgChart
         svg.Append(CultureInfo.InvariantCulture,
             $"<text transform=\"translate(4 {Top + (plotH / 2)}) rotate(-90)\" dy=\"0.8em\" text-anchor=\"middle\" class=\"axis\">{Esc(YLabel)}</text>");
 
-        foreach (Series s in _series)
+        double barWidth = plotW / (xMax - xMin) * 0.8;
+        foreach (Series s in _series.Where(_ => Bars))
+        {
+            foreach ((double x, double y) in s.Points.Where(p => !double.IsNaN(p.Y) && p.Y > 0))
+            {
+                svg.Append(CultureInfo.InvariantCulture,
+                    $"<rect x=\"{Px(x) - (barWidth / 2):0.##}\" y=\"{Py(y):0.##}\" width=\"{barWidth:0.##}\" height=\"{Py(0) - Py(y):0.##}\" fill=\"{s.Color}\" class=\"bar\"><title>{Esc(FormatY(y))}</title></rect>");
+            }
+        }
+
+        foreach (Series s in _series.Where(_ => !Bars))
         {
             foreach (string points in Segments(s.Points, p => string.Create(CultureInfo.InvariantCulture, $"{Px(p.X):0.##},{Py(p.Y):0.##}")))
             {

@@ -57,7 +57,7 @@ internal sealed class AbortWatch : IDisposable
                 "errors" => ok + fail == 0 ? 0 : fail / (double)(ok + fail),
                 "fail-count" => fail,
                 "dropped" => intervals.Sum(i => i.Dropped),
-                "rps" => last.Rps,
+                "rps" => last.OkRps,
                 "max" => last.Max,
                 _ => rule.Percentile switch { 50 => last.P50, 90 => last.P90, _ => last.P99 },
             };

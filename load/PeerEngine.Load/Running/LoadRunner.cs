@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime;
+using PeerEngine.Load.Export;
 using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Scenarios;
 using PeerEngine.Load.Simulations;
@@ -44,6 +45,9 @@ internal sealed class LoadRunner
     /// <summary>Called when a stage starts ("warm-up", "run", "clean").</summary>
     public Action<string>? OnStage { get; private init; }
 
+    /// <summary>The live Prometheus endpoint the measured run's calls and intervals go to, or null.</summary>
+    public PrometheusExport? Metrics { get; private init; }
+
     /// <summary>Awaited between the warm-up and the measured run: worker processes start measuring together.</summary>
     public Func<CancellationToken, Task>? StartGate { get; private init; }
 
@@ -79,6 +83,8 @@ internal sealed class LoadRunner
     public LoadRunner WithObservers(Action<string>? onStage, Action<string, IntervalStats>? onInterval) => Copy(onStage: onStage, onInterval: onInterval);
 
     public LoadRunner WithStartGate(Func<CancellationToken, Task> gate) => Copy(startGate: gate);
+
+    public LoadRunner WithMetrics(PrometheusExport metrics) => Copy(metrics: metrics);
 
     public async Task<LoadResult> RunAsync(CancellationToken cancellationToken = default)
     {
@@ -146,7 +152,7 @@ internal sealed class LoadRunner
 
         ThresholdResult[] thresholds = [.. scenarios.SelectMany((s, i) => Threshold.EvaluateAll([.. _scenarios[i].Thresholds, .. Thresholds], s))];
 
-        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccupSummary, cpuPercent, CpuUser(), Environment.ProcessorCount);
         return new LoadResult
         {
             Run = new RunInfo
@@ -188,7 +194,10 @@ internal sealed class LoadRunner
     {
         // Measured runs are sampled (and may be aborted); warm-ups are not.
         CancellationToken dispatch = watch?.Token ?? cancellationToken;
-        using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc);
+        using var recorder = new ScenarioRecorder(Time.TimestampFrequency, startedUtc, start)
+        {
+            ResponseObserver = watch is null ? null : Metrics?.ResponseRecorder(scenario.Name),
+        };
         var invoker = new CallInvoker(scenario, recorder, Time, cancellationToken);
         OpenModelDriver? open = plan.Model == LoadModel.Open
             ? new OpenModelDriver(plan, invoker, Time, scenario.MaxConcurrency, scenario.MaxStartLag, scenario.Timing)
@@ -296,6 +305,13 @@ internal sealed class LoadRunner
         return seconds;
     }
 
+    /// <summary>Whose CPU the run's figure is: this process, by name and id, and what runs in it.</summary>
+    private static string CpuUser()
+    {
+        using var self = Process.GetCurrentProcess();
+        return $"the load tool's process ({self.ProcessName}, pid {Environment.ProcessId}: the generator, and the target when embedded)";
+    }
+
     private string GeneratorFailure(ScenarioProps scenario, long start, Exception error) =>
         string.Create(CultureInfo.InvariantCulture, $"generator failure on {scenario.Name} at {Time.GetElapsedTime(start).TotalSeconds:0.#} s: {GeneratorErrors.Describe(error)}");
 
@@ -308,6 +324,7 @@ internal sealed class LoadRunner
         TimeSpan at = TimeSpan.FromSeconds(Math.Max(0, Math.Min(endSeconds, plan.Duration.TotalSeconds) - 1e-6));
         double planned = plan.Model == LoadModel.Open ? plan.PlannedRate(recorder.SampledTo, endSeconds) : plan.CopiesAt(at);
         IntervalStats stats = recorder.Sample(endSeconds, planned);
+        Metrics?.Interval(scenario.Name, stats, plan.Model == LoadModel.Open ? planned * stats.Seconds : 0);
         OnInterval?.Invoke(scenario.Name, stats);
     }
 
@@ -322,7 +339,8 @@ internal sealed class LoadRunner
         Action<string>? onStage = null,
         Action<string, IntervalStats>? onInterval = null,
         Func<CancellationToken, Task>? startGate = null,
-        IReadOnlyList<Threshold>? abortRules = null) => new(_scenarios)
+        IReadOnlyList<Threshold>? abortRules = null,
+        PrometheusExport? metrics = null) => new(_scenarios)
         {
             Time = time ?? Time,
             ReportingInterval = interval ?? ReportingInterval,
@@ -335,5 +353,6 @@ internal sealed class LoadRunner
             OnInterval = onInterval ?? OnInterval,
             StartGate = startGate ?? StartGate,
             AbortRules = abortRules ?? AbortRules,
+            Metrics = metrics ?? Metrics,
         };
 }

@@ -26,7 +26,8 @@ internal static class BuiltInScenarios
 
     /// <summary>A scenario over several peers: <paramref name="connections"/> to each, calls spread round-robin.</summary>
     /// <param name="targetInProcess">The target is the embedded pair: each connection costs this process two descriptors.</param>
-    public static ScenarioProps Create(string name, IReadOnlyList<EndPoint> endPoints, int payloadBytes, int connections, bool targetInProcess = false)
+    /// <param name="reconnect">How a link dials its target again after losing it; <see cref="Reconnect.Default"/> when null.</param>
+    public static ScenarioProps Create(string name, IReadOnlyList<EndPoint> endPoints, int payloadBytes, int connections, bool targetInProcess = false, Reconnect? reconnect = null)
     {
         EndPoint endPoint = endPoints[0];
         string where = endPoints.Count == 1 ? endPoint.ToString()! : $"{endPoints.Count} peers";
@@ -37,7 +38,7 @@ internal static class BuiltInScenarios
 
         byte[] payload = new byte[payloadBytes];
         Random.Shared.NextBytes(payload);
-        var client = new PeerEngineClient($"load-{Environment.ProcessId}");
+        var client = new PeerEngineClient($"load-{Environment.ProcessId}", reconnect: reconnect);
         var pool = new ClientPool<PeerEngineLink>();
 
         // Measured at churn's first call, once the other scenarios hold their connections.

@@ -9,12 +9,13 @@ namespace PeerEngine.Load.Targets;
 /// (it neither listens nor discovers) holding one connection to its target address, so that
 /// <c>--connections N</c> means N connections.
 /// </summary>
-internal sealed class PeerEngineClient(string localId, int maxPayloadLength = 1024 * 1024) : IDisposable
+/// <param name="reconnect">How a link dials again after losing its connection; <see cref="Reconnect.Default"/> when null.</param>
+internal sealed class PeerEngineClient(string localId, int maxPayloadLength = 1024 * 1024, Reconnect? reconnect = null) : IDisposable
 {
     /// <summary>Connects and completes the handshake.</summary>
     public async Task<PeerEngineLink> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
     {
-        var node = new PeerNode(NodeOptions(localId, maxPayloadLength, listen: false));
+        var node = new PeerNode(NodeOptions(localId, maxPayloadLength, listen: false, reconnect ?? Reconnect.Default));
         var address = PeerAddress.FromEndPoint(endPoint);
         try
         {
@@ -67,7 +68,7 @@ internal sealed class PeerEngineClient(string localId, int maxPayloadLength = 10
     public static bool IsConnectionFailure(Exception exception) =>
         exception is System.Net.Sockets.SocketException or TimeoutException or IOException or PeerException or PeerRegistryException or PlatformNotSupportedException;
 
-    internal static PeerNodeOptions NodeOptions(string id, int maxPayloadLength, bool listen) => new()
+    internal static PeerNodeOptions NodeOptions(string id, int maxPayloadLength, bool listen, Reconnect? reconnect = null) => new()
     {
         NodeId = id,
         Listen = listen,
@@ -82,8 +83,15 @@ internal sealed class PeerEngineClient(string localId, int maxPayloadLength = 10
             MaxSendBufferSize = 8 * 1024 * 1024,
         },
 
-        // One connection per link, whatever its load: the tool's own pool spreads calls over links.
-        Pool = new ConnectionPoolOptions { MaxConnectionsPerPeer = 1, RequestsPerConnection = int.MaxValue },
+        // One connection per link, whatever its load: the tool's own pool spreads calls over links. A
+        // lost connection is dialled again by the node's pool on the next call, after the back-off.
+        Pool = new ConnectionPoolOptions
+        {
+            MaxConnectionsPerPeer = 1,
+            RequestsPerConnection = int.MaxValue,
+            ReconnectBackoff = (reconnect ?? Reconnect.Default).Backoff,
+            MaxReconnectBackoff = (reconnect ?? Reconnect.Default).MaxBackoff,
+        },
     };
 }
 

@@ -29,7 +29,8 @@ internal static class ResultMerge
         // and its histogram is not kept, so the worst one stands for the generator.
         LatencySummary hiccups = workers.Select(w => w.Health.Hiccups).MaxBy(h => h.Max)!;
         double cpuPercent = Math.Round(workers.Sum(w => w.Health.CpuPercent), 1);
-        (List<string> problems, List<string> warnings) = RunValidity.Judge(scenarios, hiccups, cpuPercent);
+        (List<string> problems, List<string> warnings) = RunValidity.Judge(
+            scenarios, hiccups, cpuPercent, $"the {workers.Count} worker processes together", workers[0].Health.ProcessorCount);
         return new LoadResult
         {
             Run = run with
@@ -97,6 +98,7 @@ internal static class ResultMerge
                 // A worker whose run ended an interval sooner has nothing to add to the last one.
                 int[] present = [.. Enumerable.Range(0, parts.Length).Where(w => k < parts[w].Intervals.Count)];
                 HistogramBase response = null!;
+                HistogramBase lag = null!;
                 foreach (string? tag in HistogramLogTags.All)
                 {
                     HistogramBase[] same = [.. present.Select(w => logs[w][tag ?? string.Empty].ElementAt(k))];
@@ -114,6 +116,10 @@ internal static class ResultMerge
                     {
                         response = sum;
                     }
+                    else if (tag == HistogramLogTags.StartLag)
+                    {
+                        lag = sum;
+                    }
                 }
 
                 IntervalStats[] at = [.. present.Select(w => parts[w].Intervals[k])];
@@ -129,7 +135,7 @@ internal static class ResultMerge
                     OkRps = Math.Round(at.Sum(i => i.OkRps), 3),
                     FailRps = Math.Round(at.Sum(i => i.FailRps), 3),
                     Planned = Math.Round(at.Sum(i => i.Planned), 3),
-                }.WithLatencies(response);
+                }.WithLatencies(response).WithStartLag(lag);
             }
         }
 

@@ -46,6 +46,11 @@ public sealed class LoadCommandTests : IDisposable
     [InlineData("cannot be shared among 3 workers", "--workers", "3", "--simulation", "keep-constant:copies=2,during=1s")]
     [InlineData("does not combine with --workers", "--workers", "2", "--find-max", "p99<1ms")]
     [InlineData("while running only errors", "--abort-when", "mean>1ms")]
+    [InlineData("--reconnect-backoff must be longer than 0", "--reconnect-backoff", "0s")]
+    [InlineData("--reconnect-backoff: 'soon' is not a duration", "--reconnect-backoff", "soon")]
+    [InlineData("--max-reconnect-backoff (100 ms) must be at least --reconnect-backoff (500 ms)", "--reconnect-backoff", "500ms", "--max-reconnect-backoff", "100ms")]
+    [InlineData("--metrics-port 70000 is not a port", "--metrics-port", "70000")]
+    [InlineData("--metrics-port serves this process's calls; it does not combine with --workers", "--metrics-port", "9464", "--workers", "2")]
     public async Task A_mistake_is_one_line_and_exit_1(string reason, params string[] args)
     {
         Assert.Equal(ExitCodes.Error, await RunAsync(args));

@@ -13,6 +13,7 @@ public sealed class ThresholdTests
         Fail = 10,
         FailRate = 0.001,
         Rps = 20_000,
+        OkRps = 19_980,
         Dropped = 0,
         ResponseTime = new LatencySummary
         {
@@ -41,7 +42,8 @@ public sealed class ThresholdTests
     [InlineData("errors<0.1%", false, 0.001)]
     [InlineData("errors<=0.1%", true, 0.001)]
     [InlineData("fail-rate<0.01", true, 0.001)]
-    [InlineData("rps>=19000", true, 20_000)]
+    [InlineData("rps>=19000", true, 19_980)]
+    [InlineData("rps>=19990", false, 19_980)]
     [InlineData("dropped=0", true, 0)]
     [InlineData("echo:p50<1ms", true, 300)]
     public void Evaluates_against_the_response_time(string text, bool passes, double actual)
@@ -51,6 +53,17 @@ public sealed class ThresholdTests
         Assert.Equal(passes, result.Passed);
         Assert.Equal(actual, result.Actual, 9);
         Assert.Equal("echo", result.Scenario);
+    }
+
+    [Fact]
+    public void Rps_counts_successful_calls_only()
+    {
+        ScenarioResult failingFast = Result with { Rps = 20_000, OkRps = 100, FailRps = 19_900 };
+
+        ThresholdResult result = Threshold.Parse("rps>=1000").Evaluate(failingFast);
+
+        Assert.False(result.Passed);
+        Assert.Equal(100, result.Actual);
     }
 
     [Fact]

@@ -158,8 +158,8 @@ public sealed partial class ReportTests : IAsyncLifetime
         Assert.DoesNotMatch("(src|href)=\"https?:", html);
         Assert.DoesNotContain("<script", html, StringComparison.Ordinal);
 
-        // Three charts per scenario, each with drawn lines, beside its title.
-        Assert.Equal(3 * _result.Scenarios.Count, Svg().Count(html));
+        // Six charts per scenario, each with drawn lines or bars, beside its title.
+        Assert.Equal(6 * _result.Scenarios.Count, Svg().Count(html));
         Assert.Contains("Response time over time", html, StringComparison.Ordinal);
         Assert.Contains("Throughput over time", html, StringComparison.Ordinal);
         Assert.Contains("Latency by percentile", html, StringComparison.Ordinal);
@@ -177,15 +177,15 @@ public sealed partial class ReportTests : IAsyncLifetime
         // Each axis names its quantity and unit; latency ticks carry their unit (µs, ms, s).
         // Flood fails every call: its latency charts show the failed calls' (below), so no chart is empty.
         Assert.Equal(0, Occurrences(html, ">no data</text>"));
-        Assert.Equal(2 * _result.Scenarios.Count, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
+        Assert.Equal(4 * _result.Scenarios.Count, Occurrences(html, "class=\"axis\">time since start (s)</text>"));
         Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">calls/s</text>"));
         Assert.Equal(_result.Scenarios.Count - 1, Occurrences(html, "class=\"axis\">response time</text>"));
         Assert.Equal(_result.Scenarios.Count, Occurrences(html, "class=\"axis\">percentile (each nine equally spaced)</text>"));
         Assert.Matches("class=\"tick\">[0-9.]+ (µs|ms|s)</text>", html);
 
         // Legends are HTML beside each chart's title (they wrap on a narrow screen), one key per line drawn.
-        Assert.Equal(3 * _result.Scenarios.Count, Occurrences(html, "<figcaption>"));
-        foreach (string key in new[] { "max", "p99", "p90", "p50", "ok/s", "failed/s", "planned/s", "response time", "service time" })
+        Assert.Equal(6 * _result.Scenarios.Count, Occurrences(html, "<figcaption>"));
+        foreach (string key in new[] { "max", "p99", "p90", "p50", "ok/s", "failed/s", "planned/s", "response time", "service time", "lag p99", "KiB/s", "calls" })
         {
             Assert.Contains($"</svg>{key}</span>", html, StringComparison.Ordinal);
         }
@@ -229,15 +229,21 @@ public sealed partial class ReportTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Html_error_table_groups_codes_and_exception_types_under_the_failed_total()
+    public void Html_error_table_has_a_row_per_kind_of_failure_under_the_failed_total()
     {
         string html = HtmlReport.Write(_result);
         ScenarioResult flood = _result.Scenario("flood, \"quoted\"");
 
-        Assert.Contains($"<tr class=\"primary\"><td>failed calls</td><td>{Units.Count(flood.Fail)}</td><td>100.00%</td></tr>", html, StringComparison.Ordinal);
-        Assert.Equal(_result.Scenarios.Count, Occurrences(html, "<tr class=\"section\"><th colspan=\"3\">by error code</th></tr>"));
-        // Echo's failures are returned codes, flood's are thrown: only flood has an exception-type group.
-        Assert.Equal(1, Occurrences(html, "<tr class=\"section\"><th colspan=\"3\">by exception type</th></tr>"));
+        Assert.Contains($"<tr class=\"primary\"><td>failed calls</td><td></td><td>{Units.Count(flood.Fail)}</td><td>100.00%</td><td></td><td></td></tr>", html, StringComparison.Ordinal);
+
+        // Echo's failures are returned codes, flood's are thrown: only flood's row names an exception, with its message.
+        ErrorTally thrown = Assert.Single(flood.Errors);
+        Assert.Equal(("InvalidOperationException", "System.InvalidOperationException", "no"), (thrown.Code, thrown.Exception, thrown.Sample));
+        Assert.InRange(thrown.FirstSeconds, 0, thrown.LastSeconds);
+        Assert.InRange(thrown.LastSeconds, thrown.FirstSeconds, flood.DurationSeconds);
+        ErrorTally returned = Assert.Single(_result.Scenario("echo").Errors);
+        Assert.Equal(("ERROR 6 Overloaded", null, "busy"), (returned.Code, returned.Exception, returned.Sample));
+        Assert.Equal(1, Occurrences(html, "<td class=\"t\"><code>System.InvalidOperationException</code></td>"));
     }
 
     [Fact]

@@ -14,8 +14,8 @@ public sealed class AbortWatchTests
     {
         IntervalStats[] intervals =
         [
-            new() { EndSeconds = 1, Ok = 90, Fail = 10, P99 = 900 },
-            new() { EndSeconds = 2, Ok = 40, Fail = 60, P99 = 2_000 },
+            new() { EndSeconds = 1, Ok = 90, Fail = 10, P99 = 900, Rps = 100, OkRps = 90 },
+            new() { EndSeconds = 2, Ok = 40, Fail = 60, P99 = 2_000, Rps = 100, OkRps = 40 },
         ];
 
         Assert.Null(Fired("errors>50%", "echo", intervals[..1]));
@@ -24,6 +24,10 @@ public sealed class AbortWatchTests
         Assert.Equal("fail-count>=70 on echo (70) at 2 s", Fired("fail-count>=70", "echo", intervals));
         Assert.Equal("p99>1ms on echo (2.00 ms) at 2 s", Fired("p99>1ms", "echo", intervals));
         Assert.Null(Fired("churn:p99>1ms", "echo", intervals));
+
+        // rps is the last interval's successful calls per second: 40, though 100 calls completed.
+        Assert.Equal("rps<50 on echo (40) at 2 s", Fired("rps<50", "echo", intervals));
+        Assert.Null(Fired("rps<40", "echo", intervals));
     }
 
     [Fact]

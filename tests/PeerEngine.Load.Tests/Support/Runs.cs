@@ -1,3 +1,4 @@
+using PeerEngine.Load.Measurement;
 using PeerEngine.Load.Running;
 
 namespace PeerEngine.Load.Tests.Support;
@@ -16,5 +17,14 @@ internal static class Runs
         GcMode = "g",
         CommandLine = string.Empty,
         Percentiles = percentiles,
+    };
+
+    /// <summary>A run of the one <paramref name="scenario"/>, healthy and without thresholds.</summary>
+    public static LoadResult Of(ScenarioResult scenario) => new()
+    {
+        Run = Info(LatencySummary.DefaultPercentiles),
+        Scenarios = [scenario],
+        Health = new GeneratorHealth { Hiccups = LatencySummary.Empty, Valid = true, Problems = [], Warnings = [] },
+        Thresholds = [],
     };
 }
