@@ -34,14 +34,14 @@ public sealed class SharedMemoryOptionsTests
     }
 
     [Fact]
-    public void The_defaults_are_on_a_256_KiB_ring_a_20_microsecond_spin_and_fallback()
+    public void The_defaults_are_on_a_256_KiB_ring_no_spin_and_fallback()
     {
         var options = new PeerSharedMemoryOptions();
 
         options.Validate();
         Assert.True(options.Enabled);
         Assert.Equal(256 * 1024, options.RingSize);
-        Assert.Equal(TimeSpan.FromMicroseconds(20), options.SpinDuration);
+        Assert.Equal(TimeSpan.Zero, options.SpinDuration);
         Assert.True(options.FallBackToUnixSocket);
     }
 
