@@ -18,12 +18,13 @@ command -v dotnet >/dev/null 2>&1 || fail "the .NET SDK (dotnet) is not on PATH;
 
 # System packages: prlimit (util-linux) for the descriptor-limit tests, AFL++ for the fuzzing run,
 # redis-server for the Redis discovery tests (each starts its own), iproute2 (ip netns) for the
-# multi-host suite.
+# multi-host suite, chromium for the load tool's HTML report test (headless, from file://).
 missing=()
 command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
 command -v afl-fuzz >/dev/null 2>&1 || missing+=(afl++)
 command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || missing+=(redis-server)
 command -v ip >/dev/null 2>&1 || [ -x /usr/sbin/ip ] || [ -x /sbin/ip ] || missing+=(iproute2)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
