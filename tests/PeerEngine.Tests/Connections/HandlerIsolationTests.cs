@@ -13,7 +13,7 @@ public sealed class HandlerIsolationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_blocking_handler_does_not_stop_the_connection_from_answering_later_requests(bool unix)
+    public async Task Without_inline_handlers_a_blocking_handler_does_not_stop_the_connection_from_answering_later_requests(bool unix)
     {
         using var firstStarted = new ManualResetEventSlim();
         using var release = new ManualResetEventSlim();
@@ -27,7 +27,7 @@ public sealed class HandlerIsolationTests
 
             return Handlers.Echo(request, cancellationToken);
         };
-        await using var harness = new ConnectionHarness();
+        await using var harness = new ConnectionHarness(new PeerConnectionOptions { InlineHandlers = false });
         PeerListener listener = harness.Listen(handler, unix: unix);
         PeerConnection client = await harness.ConnectAsync(listener.EndPoint);
 
