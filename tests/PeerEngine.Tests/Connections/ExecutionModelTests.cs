@@ -154,37 +154,13 @@ public sealed class ExecutionModelTests
     [InlineData(false, false)]
     public async Task A_blocking_handler_does_not_delay_another_connection(bool inlineHandlers, bool unix)
     {
-        using var blocking = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        RequestHandler handler = (request, cancellationToken) =>
-        {
-            if (request.Payload.Span[0] == 1)
-            {
-                blocking.Set();
-                release.Wait(cancellationToken); // blocks its thread, as careless handlers do
-            }
-
-            return Handlers.Echo(request, cancellationToken);
-        };
+        using var handler = new BlockingHandler();
         await using var harness = new ConnectionHarness(Model(inlineHandlers));
-        PeerListener listener = harness.Listen(handler, unix: unix);
+        PeerListener listener = harness.Listen(handler.Handle, unix: unix);
         PeerConnection first = await harness.ConnectAsync(listener.EndPoint);
         PeerConnection second = await harness.ConnectAsync(listener.EndPoint);
 
-        ValueTask<PooledPayload> blocked = first.RequestAsync(new byte[] { 1 });
-        Assert.True(blocking.Wait(Patience));
-        try
-        {
-            using PooledPayload other = await second.RequestAsync(new byte[] { 2 }).AsTask().WaitAsync(Patience);
-            Assert.Equal([2], other.ToArray());
-        }
-        finally
-        {
-            release.Set();
-        }
-
-        using PooledPayload answer = await blocked.AsTask().WaitAsync(Patience);
-        Assert.Equal([1], answer.ToArray());
+        await handler.AssertOtherIsAnsweredWhileBlockedAsync(first, second);
     }
 
     [Theory]
@@ -194,39 +170,14 @@ public sealed class ExecutionModelTests
         // Two connections whose receives complete on one shared thread, as with inline socket
         // completions: a handler that blocked there would stall the other connection too.
         using var engine = new SingleThreadScheduler();
-        using var blocking = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        var ranOn = new ConcurrentBag<int>();
-        RequestHandler handler = (request, cancellationToken) =>
-        {
-            ranOn.Add(Environment.CurrentManagedThreadId);
-            if (request.Payload.Span[0] == 1)
-            {
-                blocking.Set();
-                release.Wait(cancellationToken);
-            }
-
-            return Handlers.Echo(request, cancellationToken);
-        };
+        using var handler = new BlockingHandler();
         await using var harness = new ConnectionHarness(Model(inlineHandlers));
-        (PeerConnection first, _) = await harness.InMemoryAsync(handler, serverReceiveScheduler: engine);
-        (PeerConnection second, _) = await harness.InMemoryAsync(handler, serverReceiveScheduler: engine);
+        (PeerConnection first, _) = await harness.InMemoryAsync(handler.Handle, serverReceiveScheduler: engine);
+        (PeerConnection second, _) = await harness.InMemoryAsync(handler.Handle, serverReceiveScheduler: engine);
 
-        ValueTask<PooledPayload> blocked = first.RequestAsync(new byte[] { 1 });
-        Assert.True(blocking.Wait(Patience));
-        try
-        {
-            using PooledPayload other = await second.RequestAsync(new byte[] { 2 }).AsTask().WaitAsync(Patience);
-            Assert.Equal([2], other.ToArray());
-        }
-        finally
-        {
-            release.Set();
-        }
+        await handler.AssertOtherIsAnsweredWhileBlockedAsync(first, second);
 
-        using PooledPayload answer = await blocked.AsTask().WaitAsync(Patience);
-        Assert.Equal([1], answer.ToArray());
-        Assert.DoesNotContain(engine.ManagedThreadId, ranOn);
+        Assert.DoesNotContain(engine.ManagedThreadId, handler.RanOn);
     }
 
     [Theory]

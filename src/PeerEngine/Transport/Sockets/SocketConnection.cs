@@ -23,6 +23,10 @@ internal sealed partial class SocketConnection : TransportConnection
     {
         _socket = socket;
         _waitForData = options.Settings.WaitForDataBeforeAllocatingBuffer;
+
+        // Synchronous receives return at once with WouldBlock when nothing has arrived (the receive
+        // loop's probe); asynchronous operations are unaffected.
+        socket.Blocking = !_waitForData;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _received = new Pipe(options.Receive);
