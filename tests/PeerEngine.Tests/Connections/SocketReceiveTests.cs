@@ -83,6 +83,25 @@ public sealed class SocketReceiveTests
         }
     }
 
+    [Fact]
+    public async Task An_abort_resets_the_connection_even_with_no_receive_pending()
+    {
+        // Not started: no receive is pending when it is aborted, as when the receive loop is
+        // running handlers. The peer must see a reset, not the FIN of a graceful close.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(listener.LocalEndPoint!);
+        Socket accepted = await listener.AcceptAsync();
+        await using var connection = new SocketConnection(accepted, new SocketPipeOptions(new TransportSettings()));
+
+        connection.Abort();
+
+        var reset = await Assert.ThrowsAsync<SocketException>(async () => await client.ReceiveAsync(new byte[16].AsMemory(), SocketFlags.None).AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+    }
+
     private static async Task<(Socket Client, SocketConnection Connection)> ConnectedAsync()
     {
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
