@@ -10,7 +10,7 @@ using PeerEngine.Host.Commands;
 // Socket completions run on the socket engine's thread instead of a thread-pool hop each: the
 // runtime reads this variable once, when the first socket is made, so it is set before anything
 // else (a value the user set wins). Safe here because the only sockets of this process are the
-// node's, whose loops never block, and handlers still run on the pool (InlineHandlers is off).
+// node's, whose loops never block, and handlers are handed from that thread to the pool.
 // Measured (bench/README, "Runtime settings for PeerEngine's host"): many connections +17–35% in
 // three runs of four (level in the fourth), 64 KiB +5–16%, pipelined 2–6% lower, D=1 mixed.
 const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";

@@ -74,16 +74,23 @@ public sealed class PeerConnectionOptions
     public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
 
     /// <summary>
-    /// Run the request and message handlers of each receive on the connection's receive loop instead
-    /// of handing them to the thread pool: one thread hop less between a receive and its answers (as
-    /// Kestrel's <c>UnsafePreferInlineScheduling</c>). Only for handlers that are quick and never
-    /// block: while a handler runs synchronously the connection reads nothing, so a handler that
-    /// blocks (a lock, a synchronous wait, long CPU work) stalls its connection, and every connection
-    /// served by the same socket thread when socket completions run inline. A handler that awaits
-    /// gives the loop back at its first incomplete await, and its rest runs concurrently as with the
-    /// option off. Default off: handlers run on the thread pool and nothing they do stalls the connection.
+    /// Run the request and message handlers of each receive in the connection's receive loop, on the
+    /// pool thread where the receive completed, as Kestrel runs a connection's user code: no thread
+    /// hop between a receive and its answers, and a handler that completes synchronously reads its
+    /// payload where it lies in the receive buffer, with no copy. While a handler runs synchronously
+    /// its connection reads nothing, so a handler that blocks (a lock, a synchronous wait, long CPU
+    /// work) delays the requests behind it on its own connection, and holds a pool thread; never
+    /// another connection's. A handler that awaits gives the loop back at its first incomplete await.
+    /// Where socket completions run on the socket engine's own thread
+    /// (<c>DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1</c>), each receive's handlers are handed to
+    /// the thread pool instead: user code never runs on that thread, which serves every connection.
+    /// Default on: handlers that complete synchronously then run, and answer, in arrival order. Off,
+    /// every receive's handlers are handed to the thread pool (a hop per receive and a copy per
+    /// payload) and the connection goes on reading at once: for handlers that block, so a blocked
+    /// handler does not hold up the requests behind it on the same connection; the handlers of two
+    /// receives may then run at the same time, out of order.
     /// </summary>
-    public bool InlineHandlers { get; set; }
+    public bool InlineHandlers { get; set; } = true;
 
     /// <summary>Throws an <see cref="ArgumentException"/> that names the first option out of range.</summary>
     public void Validate()

@@ -1,4 +1,5 @@
 using System.Buffers;
+using PeerEngine.Connections.Internal;
 
 namespace PeerEngine;
 
@@ -6,6 +7,13 @@ namespace PeerEngine;
 /// A request being handled. The object and its memory are pooled and reused: use them only until
 /// the handler's task completes, and copy what must outlive it.
 /// </summary>
+/// <remarks>
+/// <see cref="Payload"/> is lent, not copied, while the handler runs synchronously: it is the
+/// connection's receive buffer until the handler's task is first returned incomplete (its first
+/// await of something not yet done). From then on <see cref="Payload"/> returns a copy, made once.
+/// So memory taken from <see cref="Payload"/> before that await must not be used after it: read
+/// <see cref="Payload"/> again. A handler that completes synchronously costs no copy.
+/// </remarks>
 public sealed class PeerRequest
 {
     internal PeerRequest()
@@ -15,9 +23,15 @@ public sealed class PeerRequest
     /// <summary>The id of the peer that sent the request.</summary>
     public string PeerId { get; internal set; } = string.Empty;
 
-    /// <summary>The request's payload.</summary>
-    public ReadOnlyMemory<byte> Payload { get; internal set; }
+    /// <summary>
+    /// The request's payload, valid until the handler's task completes; memory taken from it before
+    /// the handler first yields is valid only until then (see the remarks on <see cref="PeerRequest"/>).
+    /// </summary>
+    public ReadOnlyMemory<byte> Payload => Work?.Payload ?? default;
 
     /// <summary>Where the response payload is written. Writing nothing answers with an empty RESPONSE.</summary>
     public IBufferWriter<byte> Response { get; internal set; } = null!;
+
+    /// <summary>The pooled work this request belongs to, which holds its payload.</summary>
+    internal InboundWork? Work { get; set; }
 }

@@ -13,38 +13,14 @@ public sealed class HandlerIsolationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_blocking_handler_does_not_stop_the_connection_from_answering_later_requests(bool unix)
+    public async Task Without_inline_handlers_a_blocking_handler_does_not_stop_the_connection_from_answering_later_requests(bool unix)
     {
-        using var firstStarted = new ManualResetEventSlim();
-        using var release = new ManualResetEventSlim();
-        RequestHandler handler = (request, cancellationToken) =>
-        {
-            if (request.Payload.Span[0] == 1)
-            {
-                firstStarted.Set();
-                release.Wait(cancellationToken); // blocks its thread, as careless handlers do
-            }
-
-            return Handlers.Echo(request, cancellationToken);
-        };
-        await using var harness = new ConnectionHarness();
-        PeerListener listener = harness.Listen(handler, unix: unix);
+        using var handler = new BlockingHandler();
+        await using var harness = new ConnectionHarness(new PeerConnectionOptions { InlineHandlers = false });
+        PeerListener listener = harness.Listen(handler.Handle, unix: unix);
         PeerConnection client = await harness.ConnectAsync(listener.EndPoint);
 
-        ValueTask<PooledPayload> blocked = client.RequestAsync(new byte[] { 1 });
-        Assert.True(firstStarted.Wait(Patience));
-        try
-        {
-            using PooledPayload second = await client.RequestAsync(new byte[] { 2 }).AsTask().WaitAsync(Patience);
-            Assert.Equal([2], second.ToArray());
-        }
-        finally
-        {
-            release.Set();
-        }
-
-        using PooledPayload first = await blocked;
-        Assert.Equal([1], first.ToArray());
+        await handler.AssertOtherIsAnsweredWhileBlockedAsync(client, client);
     }
 
     [Theory]

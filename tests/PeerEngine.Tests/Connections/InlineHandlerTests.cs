@@ -13,12 +13,6 @@ public sealed class InlineHandlerTests
 
     public static TheoryData<bool> Transports => new() { false, true };
 
-    [Fact]
-    public void The_option_is_off_by_default()
-    {
-        Assert.False(new PeerConnectionOptions().InlineHandlers);
-    }
-
     [Theory]
     [MemberData(nameof(Transports))]
     public async Task Pipelined_requests_are_answered_byte_for_byte(bool unix)

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using PeerEngine.Connections;
@@ -39,9 +40,10 @@ internal sealed class ConnectionHarness : IAsyncDisposable
         MessageHandler? serverMessages = null,
         RequestHandler? clientRequests = null,
         LinkFaults? clientFaults = null,
-        LinkFaults? serverFaults = null)
+        LinkFaults? serverFaults = null,
+        PipeScheduler? serverReceiveScheduler = null)
     {
-        (InMemoryConnection connecting, InMemoryConnection accepting) = InMemoryConnection.CreatePair(clientFaults, serverFaults);
+        (InMemoryConnection connecting, InMemoryConnection accepting) = InMemoryConnection.CreatePair(clientFaults, serverFaults, serverReceiveScheduler);
         PeerConnection client = Settings("client", clientRequests).Create(connecting, ConnectionRole.Connecting);
         PeerConnection server = Settings("server", serverRequests, serverMessages).Create(accepting, ConnectionRole.Accepting);
         _owned.Add(client);

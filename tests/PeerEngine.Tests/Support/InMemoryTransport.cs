@@ -11,17 +11,18 @@ namespace PeerEngine.Tests.Support;
 /// </summary>
 internal sealed class InMemoryConnection : TransportConnection
 {
-    private readonly Pipe _received = new(new PipeOptions(useSynchronizationContext: false));
+    private readonly Pipe _received;
     private readonly Pipe _toSend = new(new PipeOptions(useSynchronizationContext: false));
     private readonly CancellationTokenSource _aborted = new();
     private readonly LinkFaults _faults;
     private InMemoryConnection _peer = null!;
     private Task _linking = Task.CompletedTask;
 
-    private InMemoryConnection(string name, LinkFaults faults)
+    private InMemoryConnection(string name, LinkFaults faults, PipeScheduler? receiveScheduler = null)
     {
         LocalEndPoint = new DnsEndPoint(name, 0);
         _faults = faults;
+        _received = new Pipe(new PipeOptions(readerScheduler: receiveScheduler, useSynchronizationContext: false));
     }
 
     public override PipeReader Input => _received.Reader;
@@ -32,11 +33,16 @@ internal sealed class InMemoryConnection : TransportConnection
 
     public override EndPoint? LocalEndPoint { get; }
 
-    /// <summary>A connected pair; each side's faults apply to what that side sends.</summary>
-    public static (InMemoryConnection Connecting, InMemoryConnection Accepting) CreatePair(LinkFaults? connectingFaults = null, LinkFaults? acceptingFaults = null)
+    /// <summary>
+    /// A connected pair; each side's faults apply to what that side sends. The accepting side's reads
+    /// continue on <paramref name="acceptingReceiveScheduler"/> (the thread pool if none): a scheduler
+    /// with one thread for several connections plays the socket engine's thread of inline completions.
+    /// </summary>
+    public static (InMemoryConnection Connecting, InMemoryConnection Accepting) CreatePair(
+        LinkFaults? connectingFaults = null, LinkFaults? acceptingFaults = null, PipeScheduler? acceptingReceiveScheduler = null)
     {
         var connecting = new InMemoryConnection("connecting", connectingFaults ?? LinkFaults.None);
-        var accepting = new InMemoryConnection("accepting", acceptingFaults ?? LinkFaults.None);
+        var accepting = new InMemoryConnection("accepting", acceptingFaults ?? LinkFaults.None, acceptingReceiveScheduler);
         connecting._peer = accepting;
         accepting._peer = connecting;
         connecting._linking = connecting.LinkAsync();

@@ -18,18 +18,17 @@ internal sealed class PeerEngineServer : IEchoServer
     public EndPoint EndPoint => _node.TcpEndPoint!;
 
     /// <param name="unixSocketPath">The Unix socket to listen on besides TCP.</param>
-    /// <param name="lowLatency">
-    /// The low-latency mode (with DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 set by the runner):
-    /// the handlers of each receive run inline on the protocol loop, which itself always runs inline
-    /// on the receive completion (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>; the
-    /// echo is quick and never blocks): no thread hop between a receive and its answers.
-    /// </param>
+    /// <remarks>
+    /// The node's defaults: the handlers run in the protocol loop on the pool thread of the receive
+    /// (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/>); where the runner sets
+    /// DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1, the loops run on the socket engine's thread and
+    /// each receive's handlers are handed to the pool from there.
+    /// </remarks>
     /// <param name="tls">Mutual TLS on every connection, or <see langword="null"/> for plain bytes.</param>
-    public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, bool lowLatency, PeerTlsOptions? tls = null)
+    public static async Task<PeerEngineServer> StartAsync(string unixSocketPath, PeerTlsOptions? tls = null)
     {
         var options = new PeerNodeOptions { NodeId = TlsFiles.ServerId, UnixSocketPath = unixSocketPath, Discover = false, Tls = tls };
         options.SharedMemory.SpinDuration = RingSpin.FromEnvironment(options.SharedMemory.SpinDuration);
-        options.Connections.InlineHandlers = lowLatency;
         var node = new PeerNode(options) { RequestHandler = EchoHandler.Echo };
         await node.StartAsync().ConfigureAwait(false);
         return new PeerEngineServer(node);

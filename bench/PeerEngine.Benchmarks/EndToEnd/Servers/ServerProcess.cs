@@ -29,13 +29,13 @@ internal static class ServerProcess
                 break;
             case "peerengine":
             case "peerengine-lowlat":
-                bool lowLatency = stack == "peerengine-lowlat";
+                // The low-latency mode differs only in the runtime settings the runner gives the process.
                 unixPath = Path.Combine(Path.GetTempPath(), $"peerengine-e2e-{Environment.ProcessId}.sock");
-                servers.Add(await PeerEngineServer.StartAsync(unixPath, lowLatency).ConfigureAwait(false));
+                servers.Add(await PeerEngineServer.StartAsync(unixPath).ConfigureAwait(false));
                 break;
             case "peerengine-tls":
                 string tlsSocket = Path.Combine(Path.GetTempPath(), $"peerengine-e2e-{Environment.ProcessId}.sock");
-                servers.Add(await PeerEngineServer.StartAsync(tlsSocket, lowLatency: false, TlsFiles.Node(TlsFiles.Folder, TlsFiles.ServerId)).ConfigureAwait(false));
+                servers.Add(await PeerEngineServer.StartAsync(tlsSocket, TlsFiles.Node(TlsFiles.Folder, TlsFiles.ServerId)).ConfigureAwait(false));
                 break;
             default:
                 await Console.Error.WriteLineAsync($"unknown stack '{stack}': plain, kestrel, dotnetty, peerengine, peerengine-lowlat, peerengine-tls").ConfigureAwait(false);

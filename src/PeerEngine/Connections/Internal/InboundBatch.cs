@@ -1,8 +1,8 @@
 namespace PeerEngine.Connections.Internal;
 
 /// <summary>
-/// The requests and messages cut out of one receive, queued to the thread pool together when the
-/// receive loop is done with that read: one dispatch per read instead of one per frame.
+/// The requests and messages cut out of one receive, started together when the receive loop is done
+/// cutting that read: in the loop, or as one thread-pool work item per read instead of one per frame.
 /// </summary>
 internal struct InboundBatch
 {
@@ -24,13 +24,16 @@ internal struct InboundBatch
     }
 
     /// <summary>
-    /// Hands the batch to the thread pool, if there is one, or starts it here when <paramref name="inline"/>.
-    /// On a pool thread, the answers written by handlers that complete at once leave in one send from
-    /// this thread when the batch is started (<see cref="SendScheduler"/>).
+    /// Starts the batch on this thread when <paramref name="inline"/> and this is a pool thread (the
+    /// receive loop runs inline on the socket's receive completion, which is a pool thread unless
+    /// the process runs socket completions inline); hands it to the thread pool otherwise. Either way
+    /// the answers of handlers that complete at once leave in one send from the batch's thread when
+    /// it is done (<see cref="SendScheduler"/>).
     /// </summary>
     /// <param name="inline">
     /// <see cref="PeerConnectionOptions.InlineHandlers"/>: the handlers are started on the receive loop,
-    /// which goes on reading once each has completed or reached its first incomplete await.
+    /// which goes on reading once each has completed or reached its first incomplete await. Off, the
+    /// loop goes on reading at once, at the price of a thread-pool hop per receive.
     /// </param>
     public void Dispatch(bool inline)
     {
@@ -42,21 +45,21 @@ internal struct InboundBatch
 
         _head = null;
         _tail = null;
-        if (!inline)
+        if (inline && Thread.CurrentThread.IsThreadPoolThread)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(head, preferLocal: false);
-        }
-        else if (Thread.CurrentThread.IsThreadPoolThread)
-        {
+            // As Kestrel runs a connection's user code in its loop: no hop, and a handler that blocks
+            // holds this pool thread and its own connection's reading, no other connection's.
             using SendScheduler.Scope sends = SendScheduler.Defer();
-            head.StartAll();
+            head.StartAll(lendPayloads: true);
         }
         else
         {
-            // The socket engine's own thread (inline socket completions) serves every connection's
-            // events: sends made here would queue them all behind each send (measured:
-            // many connections fell to 0.65x Kestrel), so the send loop is woken on the pool.
-            head.StartAll();
+            // Never on the socket engine's own thread (inline socket completions): it serves every
+            // connection's events, so a handler that blocked there would stall them all, and sends
+            // made there queue every connection behind each send (measured: many connections fell to
+            // 0.65x Kestrel). The receive is released once this returns: the payloads go with the batch.
+            head.KeepAll();
+            ThreadPool.UnsafeQueueUserWorkItem(head, preferLocal: false);
         }
     }
 }

@@ -9,22 +9,23 @@ using PeerEngine.Framing;
 namespace PeerEngine.Connections.Internal;
 
 /// <summary>
-/// A REQUEST or MESSAGE handed from the receive loop to its handler on the thread pool, so that user
-/// code never runs on the receive loop and a slow handler never stalls the connection (unless the
-/// application opted into <see cref="PeerConnectionOptions.InlineHandlers"/>: then the batch starts on
-/// the receive loop). Pooled with its buffers: dispatching costs no allocation in steady state.
+/// A REQUEST or MESSAGE handed from the receive loop to its handler, in the loop itself when it runs
+/// on a pool thread, or on the thread pool (see <see cref="InboundBatch.Dispatch"/>). Pooled with its
+/// buffers: dispatching costs no allocation in steady state.
 /// </summary>
 /// <remarks>
-/// The frames of one receive travel as one batch (<see cref="InboundBatch"/>) on one work item, and
-/// their handlers are started in arrival order: a handler that completes synchronously is answered
-/// before the next starts, so a burst of quick requests is answered in order, with one thread-pool
-/// dispatch for the lot; a handler that awaits lets the next start at once, so slow work still
-/// runs concurrently and answers go out in completion order.
+/// The frames of one receive travel as one batch (<see cref="InboundBatch"/>), and their handlers are
+/// started in arrival order: a handler that completes synchronously is answered before the next
+/// starts, so a burst of quick requests is answered in order; a handler that awaits lets the next
+/// start at once, so slow work still runs concurrently and answers go out in completion order.
 /// </remarks>
 /// <remarks>
-/// The payload is copied once out of the receive pipe into a pooled buffer: handlers finish in any
-/// order, and a pipe can only be released in order, so holding payloads in the pipe would let one
-/// slow handler pin everything received after it.
+/// The payload is lent where it lies in the receive pipe while its handler runs synchronously on the
+/// receive loop: the loop releases that part of the pipe only after the batch. It is copied into a
+/// pooled buffer only when the handler yields (or the batch leaves the loop for the pool), because
+/// handlers finish in any order and a pipe is released in order: holding payloads in the pipe would
+/// let one slow handler pin everything received after it. A payload that spans blocks of the pipe
+/// is copied when first read, since <see cref="PeerRequest.Payload"/> is one block of memory.
 /// </remarks>
 internal sealed class InboundWork : IThreadPoolWorkItem
 {
@@ -37,7 +38,13 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private readonly PeerRequest _request = new();
     private readonly PeerMessage _message = new();
     private readonly Action _onRunCompleted;
+
+    // Taken only by a read of the payload off the receive loop while it is still lent, and by the
+    // copy made when the handler yields: one of them copies, the other sees the copy.
+    private readonly Lock _keepLock = new();
     private InboundDispatcher? _dispatcher;
+    private ReadOnlySequence<byte> _lent;
+    private int _lentTo;
     private PooledBuffer? _payload;
     private PooledBuffer? _response;
     private ActivityContext _parent;
@@ -45,7 +52,12 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private bool _isRequest;
     private ValueTask _run;
 
-    public InboundWork() => _onRunCompleted = OnRunCompleted;
+    public InboundWork()
+    {
+        _onRunCompleted = OnRunCompleted;
+        _request.Work = this;
+        _message.Work = this;
+    }
 
     /// <summary>The next item of the same batch.</summary>
     internal InboundWork? Next { get; set; }
@@ -57,7 +69,6 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         work._correlationId = correlationId;
         work._response = PooledBuffer.Rent();
         work._request.PeerId = peerId;
-        work._request.Payload = work._payload!.WrittenMemory;
         work._request.Response = work._response;
         return work;
     }
@@ -67,33 +78,57 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         InboundWork work = Rent(dispatcher, payload, isRequest: false);
         work._parent = parent;
         work._message.PeerId = peerId;
-        work._message.Payload = work._payload!.WrittenMemory;
         return work;
     }
+
+    /// <summary>
+    /// The payload as the handler reads it: where it lies in the receive pipe while the handler runs
+    /// synchronously on the receive loop's thread, a pooled copy otherwise.
+    /// </summary>
+    public ReadOnlyMemory<byte> Payload =>
+        _lentTo == Environment.CurrentManagedThreadId && _lent.IsSingleSegment ? _lent.First : Kept();
 
     /// <summary>On the thread pool: the batch's answers leave in one send from this thread when it is done.</summary>
     void IThreadPoolWorkItem.Execute()
     {
         using SendScheduler.Scope sends = SendScheduler.Defer();
-        StartAll();
+        StartAll(lendPayloads: false);
     }
 
-    /// <summary>Starts this item's handler, then each following item's, in order.</summary>
-    public void StartAll()
+    /// <summary>
+    /// Starts this item's handler, then each following item's, in order. With <paramref name="lendPayloads"/>
+    /// (on the receive loop, before it releases the receive) each handler reads its payload in the pipe.
+    /// </summary>
+    public void StartAll(bool lendPayloads)
     {
         InboundWork? work = this;
         while (work is not null)
         {
             InboundWork? next = work.Next;
             work.Next = null;
-            work.Start();
+            work.Start(lendPayloads);
             work = next;
         }
     }
 
-    private void Start()
+    /// <summary>Copies the payloads of this batch out of the receive pipe, which is released once the batch leaves the receive loop.</summary>
+    public void KeepAll()
     {
+        for (InboundWork? work = this; work is not null; work = work.Next)
+        {
+            work.Kept();
+        }
+    }
+
+    private void Start(bool lendPayload)
+    {
+        if (lendPayload)
+        {
+            _lentTo = Environment.CurrentManagedThreadId;
+        }
+
         ValueTask run = _isRequest ? AnswerRequestAsync() : HandleMessageAsync();
+        _lentTo = 0;
         if (run.IsCompleted)
         {
             run.GetAwaiter().GetResult();
@@ -101,6 +136,10 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
         else
         {
+            // The handler yielded (or its answer waits for room): what it reads from now on must
+            // outlive the receive. Copied before the continuation is registered, so before recycling.
+            Kept();
+
             // Observed when it ends, then recycled: the pooled async box returns to its pool only once
             // awaited, and this item may be reused only after that.
             _run = run;
@@ -108,12 +147,37 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         }
     }
 
+    /// <summary>The payload copied out of the receive pipe, copied now if it was not yet.</summary>
+    private ReadOnlyMemory<byte> Kept()
+    {
+        PooledBuffer? kept = Volatile.Read(ref _payload);
+        if (kept is null)
+        {
+            lock (_keepLock)
+            {
+                kept = _payload;
+                if (kept is null)
+                {
+                    if (_dispatcher is null)
+                    {
+                        return default; // read after the handler completed: nothing is lent any more
+                    }
+
+                    kept = PooledBuffer.CopyOf(_lent);
+                    Volatile.Write(ref _payload, kept);
+                }
+            }
+        }
+
+        return kept.WrittenMemory;
+    }
+
     private static InboundWork Rent(InboundDispatcher dispatcher, in ReadOnlySequence<byte> payload, bool isRequest)
     {
         InboundWork work = Pool.Get();
         work._dispatcher = dispatcher;
         work._isRequest = isRequest;
-        work._payload = PooledBuffer.CopyOf(payload);
+        work._lent = payload;
         return work;
     }
 
@@ -124,7 +188,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
 
         // The span is Activity.Current in the handler, so the handler's own calls nest under it; it is
         // made only while someone listens, and the clock is read only while the histogram is on.
-        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartHandling(_parent, _request.PeerId, _request.Payload.Length) : null;
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartHandling(_parent, _request.PeerId, (int)_lent.Length) : null;
         bool timed = dispatcher.Metrics.ServerRequestDuration.Enabled;
         long started = timed ? dispatcher.Time.GetTimestamp() : 0;
         try
@@ -195,7 +259,7 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     private async ValueTask HandleMessageAsync()
     {
         InboundDispatcher dispatcher = _dispatcher!;
-        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartProcessing(_parent, _message.PeerId, _message.Payload.Length) : null;
+        Activity? span = PeerEngineActivities.Enabled ? PeerEngineActivities.StartProcessing(_parent, _message.PeerId, (int)_lent.Length) : null;
         try
         {
             await dispatcher.MessageHandler!(_message, dispatcher.Lifetime).ConfigureAwait(false);
@@ -250,10 +314,9 @@ internal sealed class InboundWork : IThreadPoolWorkItem
         _payload = null;
         _response = null;
         _dispatcher = null;
-        _request.Payload = default;
+        _lent = default;
         _request.Response = null!;
         _request.PeerId = string.Empty;
-        _message.Payload = default;
         _message.PeerId = string.Empty;
         _correlationId = 0;
         _parent = default;

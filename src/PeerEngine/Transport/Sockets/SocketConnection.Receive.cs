@@ -21,8 +21,14 @@ internal sealed partial class SocketConnection
     /// </summary>
     private const int MaximumReceiveSize = 64 * 1024;
 
-    /// <summary>Waits for data that end with nothing to read before a receive is posted anyway (it then sees a FIN).</summary>
-    private const int MaxEmptyWakeups = 2;
+    /// <summary>
+    /// Bytes a receive takes into the thread's probe buffer (<see cref="ReceiveArrivedNow"/>): a
+    /// burst of 64 pipelined requests of up to 240 B fits in one, so it is one receive and one batch.
+    /// </summary>
+    private const int ProbeSize = 16 * 1024;
+
+    [ThreadStatic]
+    private static byte[]? t_probe;
 
     private async Task ReceiveLoopAsync()
     {
@@ -31,45 +37,45 @@ internal sealed partial class SocketConnection
         try
         {
             int receiveSize = MinimumReceiveSize;
-            int emptyWakeups = 0;
+            bool burst = false;
             while (true)
             {
-                int available = 0;
-                if (_waitForData)
+                int received;
+                int available = _waitForData && burst ? _socket.Available : 0;
+                if (_waitForData && available == 0)
                 {
-                    // Readiness without a buffer: until the peer sends, this connection holds none.
-                    await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-
-                    // The wait sometimes ends with nothing to read (measured: 2.5% of connections
-                    // after a 60 KB frame); a receive posted then would keep the tail of a 64 KiB
-                    // block until the peer next sends. Wait again instead, a bounded number of times:
-                    // at the end of the stream the wait ends at once, and the receive must see it.
-                    // The price is one FIONREAD per receive (not per frame), which also sizes the
-                    // receive below.
-                    available = _socket.Available;
-                    if (available == 0 && emptyWakeups++ < MaxEmptyWakeups)
+                    // What has arrived is taken without a wait and without renting a block first:
+                    // a receive that finds nothing costs nothing more than the zero-byte wait it
+                    // replaces, and holds no buffer while the connection is idle. One syscall per
+                    // receive less than sizing a receive by FIONREAD.
+                    received = ReceiveArrivedNow(input);
+                    if (received < 0)
                     {
+                        // Readiness without a buffer: until the peer sends, this connection holds none.
+                        await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
+                        burst = false;
                         continue;
                     }
+
+                    burst = received == ProbeSize;
+                }
+                else
+                {
+                    // The rest of a burst larger than the probe (or every receive when not waiting for
+                    // data): all that has arrived, in one receive, straight into the pipe.
+                    Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
+                    received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                    receiveSize = received == buffer.Length ? MaximumReceiveSize
+                        : received < buffer.Length / 2 ? MinimumReceiveSize
+                        : receiveSize;
+                    burst = received == buffer.Length;
+                    input.Advance(received);
                 }
 
-                emptyWakeups = 0;
-
-                // All that has arrived, in one receive: a burst of pipelined requests a little over a
-                // block (64 of 64 B are 5 KiB) cut in two receives became two batches, two sends, and
-                // two smaller bursts back from the peer, for the rest of the conversation.
-                Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
-                int received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
                 if (received == 0)
                 {
                     break; // the peer finished sending (FIN)
                 }
-
-                receiveSize = received == buffer.Length ? MaximumReceiveSize
-                    : received < buffer.Length / 2 ? MinimumReceiveSize
-                    : receiveSize;
-
-                input.Advance(received);
 
                 // Awaiting the flush is the back-pressure: while the protocol has MaxReceiveBufferSize
                 // unconsumed, the socket is not read and TCP flow control slows the peer down.
@@ -88,5 +94,31 @@ internal sealed partial class SocketConnection
         {
             await input.CompleteAsync(error).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Receives, without waiting, what has arrived (up to <see cref="ProbeSize"/>) into this thread's
+    /// probe buffer and copies it into the pipe: -1 when nothing has arrived, 0 at the peer's FIN.
+    /// The copy (a burst of small frames, a few KiB) costs less than a syscall; a larger burst goes
+    /// on in a receive straight into the pipe.
+    /// </summary>
+    private int ReceiveArrivedNow(PipeWriter input)
+    {
+        byte[] probe = t_probe ??= new byte[ProbeSize];
+        int received = _socket.Receive(probe, SocketFlags.None, out SocketError result);
+        if (result == SocketError.WouldBlock)
+        {
+            return -1;
+        }
+
+        if (result != SocketError.Success)
+        {
+            throw new SocketException((int)result);
+        }
+
+        // Into one block that fits it (the pool's 4, 16 or 64 KiB), not a chain of 4 KiB ones.
+        probe.AsSpan(0, received).CopyTo(input.GetSpan(received));
+        input.Advance(received);
+        return received;
     }
 }

@@ -23,6 +23,10 @@ internal sealed partial class SocketConnection : TransportConnection
     {
         _socket = socket;
         _waitForData = options.Settings.WaitForDataBeforeAllocatingBuffer;
+
+        // Synchronous receives return at once with WouldBlock when nothing has arrived (the receive
+        // loop's probe); asynchronous operations are unaffected.
+        socket.Blocking = !_waitForData;
         LocalEndPoint = socket.LocalEndPoint;
         RemoteEndPoint = socket.RemoteEndPoint;
         _received = new Pipe(options.Receive);
@@ -47,28 +51,47 @@ internal sealed partial class SocketConnection : TransportConnection
         }
     }
 
-    public override void Abort()
+    /// <summary>Ends the connection at once with a reset.</summary>
+    public override void Abort() => Close(reset: true);
+
+    public override async ValueTask DisposeAsync()
+    {
+        // A graceful end: whatever was written is sent, then the sending side is shut down, and the
+        // socket closes without a reset, which would make the peer drop what it has not read yet.
+        await _toSend.Writer.CompleteAsync().ConfigureAwait(false);
+        await _sending.ConfigureAwait(false);
+        Close(reset: false);
+        await _receiving.ConfigureAwait(false);
+    }
+
+    private bool IsAborted => Volatile.Read(ref _aborted) != 0;
+
+    private void Close(bool reset)
     {
         if (Interlocked.Exchange(ref _aborted, 1) != 0)
         {
             return;
         }
 
+        if (reset)
+        {
+            // Whatever the loops are doing: the runtime closes abortively only when the close cancels
+            // a pending operation, so a loop caught between two receives (handlers run in the
+            // receive loop) would send a FIN, and the peer would take the abort for a graceful close.
+            try
+            {
+                _socket.LingerState = new LingerOption(enable: true, seconds: 0);
+            }
+            catch (SocketException)
+            {
+                // Already reset by the peer: it has seen the end.
+            }
+        }
+
         // Disposing the socket fails its pending receive and send, which ends both loops.
         _socket.Dispose();
         _toSend.Reader.CancelPendingRead();
     }
-
-    public override async ValueTask DisposeAsync()
-    {
-        // A graceful end: whatever was written is sent, then the sending side is shut down.
-        await _toSend.Writer.CompleteAsync().ConfigureAwait(false);
-        await _sending.ConfigureAwait(false);
-        Abort();
-        await _receiving.ConfigureAwait(false);
-    }
-
-    private bool IsAborted => Volatile.Read(ref _aborted) != 0;
 
     private static ConnectionResetException Lost(Exception cause) => cause switch
     {
