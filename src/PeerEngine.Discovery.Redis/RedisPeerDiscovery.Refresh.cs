@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using PeerEngine.Discovery.Redis.Internal;
 using StackExchange.Redis;
 
@@ -6,6 +7,9 @@ namespace PeerEngine;
 /// <summary>The discovery's view of Redis: the connection, the subscription to changes, and the refresh loop that re-reads the cluster.</summary>
 public sealed partial class RedisPeerDiscovery
 {
+    /// <summary>Between subscribe attempts while the subscription connection comes up (it takes milliseconds).</summary>
+    private static readonly TimeSpan SubscribeRetryDelay = TimeSpan.FromMilliseconds(20);
+
     private void StartRefreshing()
     {
         if (Interlocked.Exchange(ref _started, 1) == 0)
@@ -86,8 +90,24 @@ public sealed partial class RedisPeerDiscovery
             return;
         }
 
-        // Once subscribed, the client subscribes again by itself after every reconnection.
-        await multiplexer.GetSubscriber().SubscribeAsync(_keys.Changes, (_, _) => Wake()).ConfigureAwait(false);
+        // Once subscribed, the client subscribes again by itself after every reconnection. Its
+        // subscription connection comes up a moment after the command connection, and a subscribe
+        // in that moment fails at once with no connection: retried within the connect timeout while
+        // the client says it is connected.
+        long started = Stopwatch.GetTimestamp();
+        while (true)
+        {
+            try
+            {
+                await multiplexer.GetSubscriber().SubscribeAsync(_keys.Changes, (_, _) => Wake()).ConfigureAwait(false);
+                break;
+            }
+            catch (RedisConnectionException) when (multiplexer.IsConnected && Stopwatch.GetElapsedTime(started) < _options.ConnectTimeout)
+            {
+                await Task.Delay(SubscribeRetryDelay).ConfigureAwait(false);
+            }
+        }
+
         Volatile.Write(ref _subscribed, true);
     }
 

@@ -62,6 +62,20 @@ public sealed class RedisDiscoveryTests
     }
 
     [Fact]
+    public async Task A_refresh_right_after_the_discovery_is_made_waits_for_its_subscription_instead_of_failing()
+    {
+        using var redis = RedisServer.Start();
+
+        // The client connects its subscription a moment after its commands: a refresh made in that
+        // moment found no connection to subscribe on and failed, though Redis was up.
+        for (int i = 0; i < 30; i++)
+        {
+            await using RedisPeerDiscovery fresh = Discovery(redis);
+            Assert.Empty(await fresh.RefreshAsync());
+        }
+    }
+
+    [Fact]
     public async Task A_join_and_a_graceful_leave_reach_a_watcher_within_a_second()
     {
         using var redis = RedisServer.Start();
