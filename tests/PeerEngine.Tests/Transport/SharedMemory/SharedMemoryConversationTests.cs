@@ -119,33 +119,9 @@ public sealed class SharedMemoryConversationTests
     [Fact]
     public async Task Goodbye_drains_the_requests_in_flight_then_both_sides_close()
     {
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var started = new CountdownEvent(5);
         await using var harness = new ConnectionHarness(transport: Rings());
-        PeerListener listener = harness.Listen(async (request, ct) =>
-        {
-            started.Signal();
-            await release.Task;
-            await Handlers.Echo(request, ct);
-        }, unix: true);
-        PeerConnection client = await harness.ConnectAsync(listener.EndPoint);
-        Task<PooledPayload>[] inFlight = [.. Enumerable.Range(0, 5).Select(i => client.RequestAsync(new[] { (byte)i }).AsTask())];
-        Assert.True(started.Wait(TimeSpan.FromSeconds(10)));
-        PeerConnection server = Assert.Single(listener.Connections);
 
-        Task closing = client.CloseAsync();
-        release.SetResult();
-        await closing.WaitAsync(TimeSpan.FromSeconds(10));
-
-        for (int i = 0; i < inFlight.Length; i++)
-        {
-            using PooledPayload answer = await inFlight[i];
-            Assert.Equal([(byte)i], answer.ToArray());
-        }
-
-        await server.Completion.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal(ShutdownReason.LocalClose, client.ShutdownReason);
-        Assert.Equal(ShutdownReason.PeerGoodbye, server.ShutdownReason);
+        await GoodbyeDrain.DrainsThenBothSidesCloseAsync(harness, unix: true);
     }
 
     [Fact]
