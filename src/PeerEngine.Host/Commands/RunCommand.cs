@@ -21,9 +21,12 @@ internal static class RunCommand
     // at 256 about 55 connections fit. At 128 the start itself failed, at 160 no connection fitted.
     private const int MinimumFileLimit = 256;
 
+    // Read as a sequence: a large payload spans blocks of the receive buffer, and is then copied once, into the answer.
     private static readonly RequestHandler Echo = static (request, _) =>
     {
-        request.Response.Write(request.Payload.Span);
+        ReadOnlySequence<byte> payload = request.PayloadSequence;
+        payload.CopyTo(request.Response.GetSpan((int)payload.Length));
+        request.Response.Advance((int)payload.Length);
         return ValueTask.CompletedTask;
     };
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using PeerEngine.Connections.Internal;
 
 namespace PeerEngine;
@@ -21,6 +22,9 @@ public sealed class PeerMessage
     /// the handler first yields is valid only until then.
     /// </summary>
     public ReadOnlyMemory<byte> Payload => Work?.Payload ?? default;
+
+    /// <summary>The message's payload in the pieces it lies in, as <see cref="PeerRequest.PayloadSequence"/>.</summary>
+    public ReadOnlySequence<byte> PayloadSequence => Work?.PayloadSequence ?? default;
 
     /// <summary>The pooled work this message belongs to, which holds its payload.</summary>
     internal InboundWork? Work { get; set; }

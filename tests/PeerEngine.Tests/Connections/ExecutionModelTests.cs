@@ -250,4 +250,56 @@ public sealed class ExecutionModelTests
 
         Assert.Equal(payload, answer.ToArray());
     }
+
+    [Fact]
+    public async Task A_payload_that_spans_receive_blocks_is_lent_in_its_pieces_until_the_handler_yields()
+    {
+        bool lentInPieces = false, keptWhole = false;
+        RequestHandler handler = async (request, cancellationToken) =>
+        {
+            ReadOnlySequence<byte> lent = request.PayloadSequence;
+            lentInPieces = !lent.IsSingleSegment;
+            byte[] read = lent.ToArray();
+            await Task.Yield();
+
+            // After the yield the receive buffer may be reused: the sequence is the kept copy.
+            ReadOnlySequence<byte> kept = request.PayloadSequence;
+            keptWhole = kept.IsSingleSegment && kept.ToArray().AsSpan().SequenceEqual(read);
+            foreach (ReadOnlyMemory<byte> piece in kept)
+            {
+                request.Response.Write(piece.Span);
+            }
+        };
+        await using var harness = new ConnectionHarness();
+        (PeerConnection client, _) = await harness.InMemoryAsync(handler, clientFaults: new LinkFaults { ChunkSize = 1_000 });
+        byte[] payload = new byte[20_000];
+        new Random(12).NextBytes(payload);
+
+        using PooledPayload answer = await client.RequestAsync(payload).AsTask().WaitAsync(Patience);
+
+        Assert.Equal(payload, answer.ToArray());
+        Assert.True(lentInPieces, "the payload was copied into one piece before the handler read it");
+        Assert.True(keptWhole, "after the yield the payload was not the whole kept copy");
+    }
+
+    [Fact]
+    public async Task A_message_payload_is_lent_as_a_sequence_too()
+    {
+        var received = new TaskCompletionSource<(bool InPieces, byte[] Bytes)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        MessageHandler handler = (message, _) =>
+        {
+            received.TrySetResult((!message.PayloadSequence.IsSingleSegment, message.PayloadSequence.ToArray()));
+            return ValueTask.CompletedTask;
+        };
+        await using var harness = new ConnectionHarness();
+        (PeerConnection client, _) = await harness.InMemoryAsync(Handlers.Echo, handler, clientFaults: new LinkFaults { ChunkSize = 1_000 });
+        byte[] payload = new byte[20_000];
+        new Random(13).NextBytes(payload);
+
+        await client.SendMessageAsync(payload).AsTask().WaitAsync(Patience);
+        (bool inPieces, byte[] bytes) = await received.Task.WaitAsync(Patience);
+
+        Assert.Equal(payload, bytes);
+        Assert.True(inPieces, "the message's payload was copied into one piece before the handler read it");
+    }
 }

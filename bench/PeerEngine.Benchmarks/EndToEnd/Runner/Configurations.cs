@@ -20,6 +20,10 @@ internal sealed record ServerSpec(string Stack, string Settings, IReadOnlyDictio
     public const string LowLatency = "low-latency";
     public const string LargerPool = "spin limit 0, pool 1024";
     public const string InlineCompletions = "spin limit 0, inline completions";
+    public const string Handoff = "handlers handed to the pool";
+
+    /// <summary>Tells the PeerEngine server to hand each receive's handlers to the thread pool (<see cref="Connections.PeerConnectionOptions.InlineHandlers"/> off).</summary>
+    public const string HandoffVariable = "E2E_HAND_OFF_HANDLERS";
 
     /// <summary>
     /// The thread pool's idle spinning keeps a server's single core busy whatever the load (0.99 busy at
@@ -107,6 +111,7 @@ internal sealed record Target(ServerSpec Server, Route Route = Route.Tcp)
         targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool)));
         targets.Add(new Target(new ServerSpec("peerengine-tls", ServerSpec.LargerPool, ServerSpec.NoSpinningLargerPool)));
         targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.InlineCompletions, ServerSpec.Inline)));
+        targets.Add(new Target(new ServerSpec("peerengine", ServerSpec.Handoff, new Dictionary<string, string> { [ServerSpec.HandoffVariable] = "1" })));
         targets.Add(new Target(new ServerSpec("peerengine-lowlat", ServerSpec.LowLatency, ServerSpec.Inline)));
         return targets;
     }

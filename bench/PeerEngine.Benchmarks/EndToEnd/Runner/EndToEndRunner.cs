@@ -60,6 +60,11 @@ internal sealed class EndToEndRunner
                     environment["E2E_ALLOCATION_TYPES"] = "1";
                 }
 
+                if (_options.BlockEvery is { } every)
+                {
+                    environment[EchoHandler.BlockEveryVariable] = every.ToString(CultureInfo.InvariantCulture);
+                }
+
                 if (_options.RingSpinMicroseconds is { } serverSpin)
                 {
                     environment[RingSpin.Variable] = serverSpin.ToString(CultureInfo.InvariantCulture);
@@ -260,7 +265,12 @@ internal sealed class EndToEndRunner
 
     private Measurement? PeerEngineFor(Scenario scenario, Target target)
     {
-        string settings = target.Server.Settings is ServerSpec.LowLatency or ServerSpec.LargerPool or ServerSpec.InlineCompletions ? ServerSpec.Tuned : target.Server.Settings;
+        string settings = target.Server.Settings switch
+        {
+            ServerSpec.LowLatency or ServerSpec.LargerPool or ServerSpec.InlineCompletions => ServerSpec.Tuned,
+            ServerSpec.Handoff => ServerSpec.Shipped,
+            _ => target.Server.Settings,
+        };
         return _results.FirstOrDefault(r => r.Key.Item1 == scenario && r.Key.Item2.Server.Stack == "peerengine" && r.Key.Item2.Route == Route.Tcp && r.Key.Item2.Server.Settings == settings).Value is { } runs
             ? Median(runs)
             : null;

@@ -6,8 +6,8 @@ namespace PeerEngine.Benchmarks.EndToEnd.Runner;
 internal sealed class RunnerOptions
 {
     public const string Usage =
-        "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,lowlat] " +
-        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-shm,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--ring-spin-us N] [--allocation-types] [--out FILE]";
+        "e2e run [--short] [--rounds N] [--warmup-ms N] [--measure-ms N] [--settings shipped,tuned,pool,inline,handoff,lowlat] " +
+        "[--stacks plain,kestrel,dotnetty,peerengine,peerengine-unix,peerengine-shm,peerengine-lowlat,peerengine-tls] [--scenarios latency,pipelined,many,large] [--no-sockperf] [--ring-spin-us N] [--block-every N] [--allocation-types] [--out FILE]";
 
     public int Rounds { get; private set; } = 3;
 
@@ -27,6 +27,9 @@ internal sealed class RunnerOptions
 
     /// <summary>The shared-memory rings' spin budget on both sides, in µs; <see langword="null"/> for the default.</summary>
     public int? RingSpinMicroseconds { get; private set; }
+
+    /// <summary>PeerEngine servers block their handler's thread for 1 ms on every Nth request; <see langword="null"/> for none.</summary>
+    public int? BlockEvery { get; private set; }
 
     /// <summary>Servers sample their allocations by type (slower) and print them after each run.</summary>
     public bool AllocationTypes { get; private set; }
@@ -71,6 +74,9 @@ internal sealed class RunnerOptions
                 case "--ring-spin-us":
                     options.RingSpinMicroseconds = int.Parse(Next(), CultureInfo.InvariantCulture);
                     break;
+                case "--block-every":
+                    options.BlockEvery = int.Parse(Next(), CultureInfo.InvariantCulture);
+                    break;
                 case "--allocation-types":
                     options.AllocationTypes = true;
                     break;
@@ -93,6 +99,7 @@ internal sealed class RunnerOptions
             ServerSpec.Tuned => "tuned",
             ServerSpec.LargerPool => "pool",
             ServerSpec.InlineCompletions => "inline",
+            ServerSpec.Handoff => "handoff",
             _ => "lowlat",
         };
         return (Settings is null || Settings.Contains(settings)) && (Stacks is null || Stacks.Contains(target.Name));

@@ -29,7 +29,8 @@ internal sealed class PeerEngineServer : IEchoServer
     {
         var options = new PeerNodeOptions { NodeId = TlsFiles.ServerId, UnixSocketPath = unixSocketPath, Discover = false, Tls = tls };
         options.SharedMemory.SpinDuration = RingSpin.FromEnvironment(options.SharedMemory.SpinDuration);
-        var node = new PeerNode(options) { RequestHandler = EchoHandler.Echo };
+        options.Connections.InlineHandlers = Environment.GetEnvironmentVariable(Runner.ServerSpec.HandoffVariable) != "1";
+        var node = new PeerNode(options) { RequestHandler = EchoHandler.FromEnvironment() };
         await node.StartAsync().ConfigureAwait(false);
         return new PeerEngineServer(node);
     }

@@ -27,8 +27,8 @@ internal struct InboundBatch
     /// Starts the batch on this thread when <paramref name="inline"/> and this is a pool thread (the
     /// receive loop runs inline on the socket's receive completion, which is a pool thread unless
     /// the process runs socket completions inline); hands it to the thread pool otherwise. Either way
-    /// the answers of handlers that complete at once leave in one send from the batch's thread when
-    /// it is done (<see cref="SendScheduler"/>).
+    /// the answers of handlers that complete at once leave together when the batch is done, sent from
+    /// the batch's thread unless another thread is sending for this core already (<see cref="SendScheduler"/>).
     /// </summary>
     /// <param name="inline">
     /// <see cref="PeerConnectionOptions.InlineHandlers"/>: the handlers are started on the receive loop,

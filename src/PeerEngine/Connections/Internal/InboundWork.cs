@@ -25,7 +25,8 @@ namespace PeerEngine.Connections.Internal;
 /// pooled buffer only when the handler yields (or the batch leaves the loop for the pool), because
 /// handlers finish in any order and a pipe is released in order: holding payloads in the pipe would
 /// let one slow handler pin everything received after it. A payload that spans blocks of the pipe
-/// is copied when first read, since <see cref="PeerRequest.Payload"/> is one block of memory.
+/// is copied when first read through <see cref="PeerRequest.Payload"/>, which is one block of
+/// memory; <see cref="PeerRequest.PayloadSequence"/> lends it in its pieces.
 /// </remarks>
 internal sealed class InboundWork : IThreadPoolWorkItem
 {
@@ -87,6 +88,13 @@ internal sealed class InboundWork : IThreadPoolWorkItem
     /// </summary>
     public ReadOnlyMemory<byte> Payload =>
         _lentTo == Environment.CurrentManagedThreadId && _lent.IsSingleSegment ? _lent.First : Kept();
+
+    /// <summary>
+    /// The payload as a sequence: where it lies in the receive pipe, in as many pieces as it spans,
+    /// while the handler runs synchronously on the receive loop's thread; the pooled copy otherwise.
+    /// </summary>
+    public ReadOnlySequence<byte> PayloadSequence =>
+        _lentTo == Environment.CurrentManagedThreadId ? _lent : new ReadOnlySequence<byte>(Kept());
 
     /// <summary>On the thread pool: the batch's answers leave in one send from this thread when it is done.</summary>
     void IThreadPoolWorkItem.Execute()

@@ -4,81 +4,65 @@ namespace PeerEngine.Connections.Internal;
 
 /// <summary>
 /// The protocol layer's choice of when a transport sends (<see cref="Transport.TransportSettings.SendLoopScheduler"/>,
-/// the reader scheduler of every output pipe): wakes the send loop on the thread pool, except inside a
-/// <see cref="Defer"/> scope, where the wake-ups are kept and run on this thread when the scope ends.
-/// A batch of answers written on a pool thread then goes out in one send from that same thread,
-/// instead of waking a second thread for the send loop (on one core, each wake-up is a context switch).
+/// the reader scheduler of every output pipe). A wake-up of a send loop joins the <see cref="SendQueue"/>
+/// of the current core, which one thread drains at a time, sending for every connection with answers
+/// waiting. Inside a <see cref="Defer"/> scope (a batch of handlers) the wake-ups only join the queue,
+/// and the batch's own thread drains it when the scope ends, unless another thread already is.
 /// </summary>
+/// <remarks>
+/// One connection: its answers leave from the batch's thread, with no second thread woken (on one
+/// core, each wake-up is a context switch). Many connections: a thread that drains the queue sends for
+/// all of them in turn, while the others go back to receiving (Kestrel's IOQueue does this for its sends).
+/// </remarks>
 internal sealed class SendScheduler : PipeScheduler
 {
     public static readonly SendScheduler Instance = new();
 
     [ThreadStatic]
-    private static DeferredSends? t_deferred;
+    private static int t_depth;
+
+    // The queue of the outermost scope, taken once: a thread may move to another core inside the scope,
+    // and wake-ups added to a queue nobody is told to drain would wait for the next one.
+    [ThreadStatic]
+    private static SendQueue? t_queue;
 
     private SendScheduler()
     {
     }
 
-    /// <summary>Keeps send-loop wake-ups made on this thread until the returned scope is disposed.</summary>
+    /// <summary>Keeps send-loop wake-ups made on this thread in the queue until the returned scope is disposed, then drains it here.</summary>
     public static Scope Defer()
     {
-        DeferredSends deferred = t_deferred ??= new DeferredSends();
-        deferred.Depth++;
-        return new Scope(deferred);
+        if (t_depth++ == 0)
+        {
+            t_queue = SendQueue.Current;
+        }
+
+        return default;
     }
 
     public override void Schedule(Action<object?> action, object? state)
     {
-        if (t_deferred is { Depth: > 0 } deferred)
+        if (t_depth > 0)
         {
-            deferred.Add(action, state);
+            t_queue!.Add(action, state);
         }
         else
         {
-            System.Threading.ThreadPool.UnsafeQueueUserWorkItem(action, state, preferLocal: false);
+            SendQueue.Current.Enqueue(action, state);
         }
     }
 
-    internal readonly struct Scope(DeferredSends deferred) : IDisposable
+    internal readonly struct Scope : IDisposable
     {
         public void Dispose()
         {
-            if (--deferred.Depth == 0)
+            if (--t_depth == 0)
             {
-                deferred.RunAll();
+                SendQueue queue = t_queue!;
+                t_queue = null;
+                queue.DrainHere();
             }
-        }
-    }
-
-    internal sealed class DeferredSends
-    {
-        private (Action<object?> Action, object? State)[] _items = new (Action<object?>, object?)[4];
-        private int _count;
-
-        public int Depth { get; set; }
-
-        public void Add(Action<object?> action, object? state)
-        {
-            if (_count == _items.Length)
-            {
-                Array.Resize(ref _items, _count * 2);
-            }
-
-            _items[_count++] = (action, state);
-        }
-
-        public void RunAll()
-        {
-            // Outside the scope now: a wake-up made while these run goes to the pool as usual.
-            for (int i = 0; i < _count; i++)
-            {
-                (Action<object?> action, object? state) = _items[i];
-                _items[i] = default;
-                action(state);
-            }
-
-            _count = 0;
         }
     }
 }

