@@ -31,16 +31,21 @@ public sealed class ReceiveFairnessTests
         byte[] message = FrameBytes.Build(FrameKind.Message, 0, new byte[64 * 1024 - WireProtocol.HeaderSize]);
         byte[] flood = Enumerable.Repeat(message, 64).SelectMany(frame => frame).ToArray();
         using var stop = new CancellationTokenSource();
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Task flooding = Task.Run(async () =>
         {
-            while (!stop.IsCancellationRequested)
+            for (int sends = 1; !stop.IsCancellationRequested; sends++)
             {
                 await flooder.Socket.SendAsync(flood, System.Net.Sockets.SocketFlags.None, stop.Token);
+                if (sends == 4)
+                {
+                    flowing.TrySetResult(); // 16 MiB out: the host's socket buffers are full, it reads without a pause
+                }
             }
         });
         try
         {
-            await Task.Delay(500);
+            await Task.WhenAny(flowing.Task, flooding).WaitAsync(TimeSpan.FromSeconds(30));
             Assert.False(flooding.IsCompleted, $"the flood ended early: {flooding.Exception}");
 
             var answered = Stopwatch.StartNew();
