@@ -33,7 +33,7 @@ internal static class EchoHandler
         {
             if (Interlocked.Increment(ref requests) % every == 0)
             {
-                Thread.Sleep(1);
+                Thread.Sleep(1); // blocks its thread on purpose: that is the cost measured
             }
 
             return Echo(request, cancellationToken);
